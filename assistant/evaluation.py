@@ -1,0 +1,121 @@
+"""Evaluation on the shared formats: retrieval on XQuAD (German paragraphs, German and English questions)
+and answers on the seed questions (gold document cited, evidence overlapped, abstention on unanswerables)."""
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from .records import Answer, Hit
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def document_ranking(hits: Sequence[Hit]) -> list[str]:
+    """Documents in the order their first chunk appears among the hits."""
+    return list(dict.fromkeys(h.chunk.doc_id for h in hits))
+
+
+def retrieval_metrics(rankings: Iterable[tuple[list[str], str]]) -> dict:
+    """recall@1, recall@5 and MRR@10 of gold documents within document rankings."""
+    n = r1 = r5 = 0
+    rr = 0.0
+    for ranking, gold in rankings:
+        n += 1
+        rank = ranking.index(gold) + 1 if gold in ranking else None
+        r1 += rank == 1
+        r5 += rank is not None and rank <= 5
+        rr += 1.0 / rank if rank is not None and rank <= 10 else 0.0
+    return {"n": n, "recall@1": round(r1 / n, 4) if n else 0.0, "recall@5": round(r5 / n, 4) if n else 0.0,
+            "mrr@10": round(rr / n, 4) if n else 0.0}
+
+
+def write_paragraphs(paragraphs: list[dict], folder: Path) -> None:
+    """Each XQuAD paragraph becomes one document named after its id."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for p in paragraphs:
+        (folder / f"{p['id']}.txt").write_text(p["context"], encoding="utf-8")
+
+
+def eval_retrieval(
+    paragraphs_file: Path,
+    questions_file: Path,
+    make_assistant: Callable[[Path, Path], object],
+    work_dir: Path | None = None,
+) -> dict:
+    """Index the paragraphs, ask every question in German and English, rank the gold paragraph."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
+        docs, index_dir = Path(tmp) / "docs", Path(tmp) / "index"
+        write_paragraphs(read_jsonl(paragraphs_file), docs)
+        assistant = make_assistant(docs, index_dir)
+        assistant.update()
+        questions = read_jsonl(questions_file)
+        result: dict = {}
+        for lang in ("de", "en"):
+            rankings = []
+            for q in questions:
+                hits, _, _ = assistant.retrieve(q[f"question_{lang}"], lang, k=20)
+                rankings.append(([d.removesuffix(".txt") for d in document_ranking(hits)], q["paragraph_id"]))
+            result[lang] = retrieval_metrics(rankings)
+    result["seconds"] = round(time.monotonic() - started, 2)
+    return result
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def evidence_spans(document_text: str, evidence: str) -> list[tuple[int, int]]:
+    """Where the evidence occurs in the document, exactly or after whitespace normalisation."""
+    spans = [(m.start(), m.start() + len(evidence)) for m in re.finditer(re.escape(evidence), document_text)]
+    if spans:
+        return spans
+    pattern = r"\s+".join(re.escape(word) for word in _normalise(evidence).split(" "))
+    return [(m.start(), m.end()) for m in re.finditer(pattern, document_text)]
+
+
+def answer_metrics(results: Sequence[tuple[dict, Answer]], docs_dir: Path) -> dict:
+    """Fractions over the seed questions: gold document first cited, evidence overlapped, abstentions."""
+    answerable = [(q, a) for q, a in results if q["gold_doc"] is not None]
+    unanswerable = [(q, a) for q, a in results if q["gold_doc"] is None]
+    cited_gold = overlap = false_abstentions = 0
+    for q, answer in answerable:
+        golds = q["gold_doc"] if isinstance(q["gold_doc"], list) else [q["gold_doc"]]
+        evidences = q["evidence"] if isinstance(q["evidence"], list) else [q["evidence"]]
+        false_abstentions += answer.abstained
+        if answer.citations and answer.citations[0].document in golds:
+            cited_gold += 1
+        gold_spans = {
+            (doc, span) for doc, ev in zip(golds, evidences)
+            for span in evidence_spans((docs_dir / doc).read_text(encoding="utf-8"), ev)
+        }
+        if any(c.document == doc and c.start < end and start < c.end for c in answer.citations for doc, (start, end) in gold_spans):
+            overlap += 1
+    n_a, n_u = len(answerable), len(unanswerable)
+    return {
+        "answerable": {"n": n_a, "cited_gold_doc": round(cited_gold / n_a, 4) if n_a else 0.0,
+                       "evidence_overlap": round(overlap / n_a, 4) if n_a else 0.0},
+        "unanswerable": {"n": n_u, "abstained": round(sum(a.abstained for _, a in unanswerable) / n_u, 4) if n_u else 0.0},
+        "false_abstentions": round(false_abstentions / n_a, 4) if n_a else 0.0,
+    }
+
+
+def eval_answers(questions_file: Path, docs_dir: Path, make_assistant: Callable[[Path, Path], object],
+                 work_dir: Path | None = None) -> dict:
+    """Index the documents in a scratch folder, answer every seed question, score the citations."""
+    started = time.monotonic()
+    questions = read_jsonl(questions_file)
+    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
+        assistant = make_assistant(docs_dir, Path(tmp) / "index")
+        assistant.update()
+        results = [(q, assistant.ask(q["question"])) for q in questions]
+    metrics = answer_metrics(results, docs_dir)
+    metrics["seconds"] = round(time.monotonic() - started, 2)
+    return metrics

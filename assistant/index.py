@@ -1,0 +1,395 @@
+"""Build, update, save and load the index folder.
+
+Layout of `index/`:
+    CURRENT              name of the live generation folder (replaced atomically)
+    gen-<id>/            one complete index: manifest.json, store.sqlite, vectors.faiss, bm25/
+    cache/embeddings.sqlite   vectors by (model id, sha256 of chunk text): unchanged text is never re-embedded
+    .lock                flock held while building; the kernel drops it when a builder dies
+
+A build writes a new generation beside the live one and only then points CURRENT at it, so a crash at any
+moment leaves the previous generation whole and loadable. Nothing here unpickles anything: chunks live in
+SQLite, vectors in FAISS's own format, BM25 in .npy/.json.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from .chunking import chunk_text
+from .documents import FileEntry, DocumentError, read_document, scan_folder
+from .embedding import Embedder
+from .lexical import LexicalIndex
+from .records import Chunk, DocumentInfo, IndexReport, Skipped
+
+FORMAT_VERSION = 1
+MAX_CHUNK_CHARS = 1000
+EMBED_BATCH = 32
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total): stage is "files" or "chunks"
+
+
+class IndexProblem(Exception):
+    """Base for index problems a user must act on (message says how)."""
+
+
+class IndexMissing(IndexProblem):
+    pass
+
+
+class ModelMismatch(IndexProblem):
+    pass
+
+
+class IndexBusy(IndexProblem):
+    pass
+
+
+@dataclass(frozen=True)
+class ChunkParams:
+    sentences_per_chunk: int = 4
+    overlap: int = 1
+    max_chars: int = MAX_CHUNK_CHARS
+
+    def to_json(self) -> dict:
+        return {"sentences_per_chunk": self.sentences_per_chunk, "overlap": self.overlap, "max_chars": self.max_chars}
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- embedding cache
+
+
+class EmbeddingCache:
+    """SQLite table of vectors keyed by (model id, text hash); committed per batch so a killed build resumes."""
+
+    def __init__(self, path: Path, model_id: str, dim: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT, hash TEXT, vec BLOB, PRIMARY KEY (model, hash))")
+        self._model, self._dim = model_id, dim
+
+    def get_many(self, hashes: list[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for i in range(0, len(hashes), 500):
+            part = hashes[i : i + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT hash, vec FROM vectors WHERE model=? AND hash IN ({marks})", [self._model, *part]
+            )
+            for h, blob in rows:
+                vec = np.frombuffer(blob, dtype=np.float32)
+                if vec.shape[0] == self._dim:
+                    found[h] = vec
+        return found
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                [(self._model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items.items()],
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+
+# ---------------------------------------------------------------- the loaded index
+
+
+class Index:
+    """A loaded generation: FAISS vectors, BM25, and the SQLite chunk/document store (row i = chunk i)."""
+
+    def __init__(self, folder: Path) -> None:
+        import faiss
+
+        self.folder = folder
+        self.manifest: dict = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        self.vectors = faiss.read_index(str(folder / "vectors.faiss"))
+        self.lexical = LexicalIndex.load(folder / "bm25")
+        self._db = sqlite3.connect(f"file:{folder / 'store.sqlite'}?mode=ro", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        return int(self.vectors.ntotal)
+
+    def chunks(self, rows: list[int]) -> list[Chunk]:
+        """Chunks for index rows, in the given order."""
+        if not rows:
+            return []
+        marks = ",".join("?" * len(rows))
+        with self._lock:
+            found = {
+                row: Chunk(doc, start, end, text)
+                for row, doc, start, end, text in self._db.execute(
+                    f"SELECT row, doc_id, start, end, text FROM chunks WHERE row IN ({marks})", [int(r) for r in rows]
+                )
+            }
+        return [found[int(r)] for r in rows]
+
+    def document_text(self, doc_id: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT text FROM documents WHERE id=?", [doc_id]).fetchone()
+        return row[0] if row else None
+
+    def documents(self) -> list[DocumentInfo]:
+        files = self.manifest["files"]
+        return [DocumentInfo(doc_id, f["size"], f["chunks"], f["indexed_at"]) for doc_id, f in sorted(files.items())]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _current_generation(index_dir: Path) -> Path | None:
+    pointer = index_dir / "CURRENT"
+    if not pointer.is_file():
+        return None
+    folder = index_dir / pointer.read_text(encoding="utf-8").strip()
+    return folder if (folder / "manifest.json").is_file() else None
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    folder = _current_generation(index_dir)
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8")) if folder else None
+
+
+def check_model(manifest: dict, embedder: Embedder) -> None:
+    if manifest["model_id"] != embedder.model_id:
+        raise ModelMismatch(
+            f"the index was built with the embedding model {manifest['model_id']!r}, but {embedder.model_id!r} "
+            "is configured; run `assistant index --full` to rebuild it with the configured model"
+        )
+
+
+def load_index(index_dir: Path, embedder: Embedder) -> Index:
+    """Open the live generation; refuses an index built with another embedding model."""
+    folder = _current_generation(index_dir)
+    if folder is None:
+        raise IndexMissing(f"no index in {index_dir}; run `assistant index` first")
+    index = Index(folder)
+    try:
+        check_model(index.manifest, embedder)
+    except ModelMismatch:
+        index.close()
+        raise
+    return index
+
+
+# ---------------------------------------------------------------- staleness
+
+
+def is_stale(docs_dir: Path, index_dir: Path, chunk_params: ChunkParams) -> bool:
+    """True when the documents folder no longer matches the live index (or there is none)."""
+    manifest = read_manifest(index_dir)
+    if manifest is None or manifest.get("chunking") != chunk_params.to_json():
+        return True
+    entries, _ = scan_folder(docs_dir)
+    seen = {doc_id: f["sha256"] for doc_id, f in manifest["files"].items()}
+    seen.update({doc_id: f["sha256"] for doc_id, f in manifest.get("unreadable", {}).items()})
+    return {e.id: e.sha256 for e in entries} != seen
+
+
+# ---------------------------------------------------------------- building
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One builder at a time; flock dies with its holder, so a crashed build never blocks the next one."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as err:
+            raise IndexBusy(f"another index build is running on {index_dir}; try again when it has finished") from err
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _previous_chunks(index_dir: Path) -> tuple[dict, sqlite3.Connection | None]:
+    folder = _current_generation(index_dir)
+    if folder is None:
+        return {}, None
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return manifest, sqlite3.connect(f"file:{folder / 'store.sqlite'}?mode=ro", uri=True)
+
+
+def _embed_missing(
+    chunks: list[Chunk], embedder: Embedder, cache: EmbeddingCache, progress: Progress | None
+) -> tuple[np.ndarray, int]:
+    """Vectors for all chunks in order; only texts absent from the cache are embedded (each distinct text once)."""
+    hashes = [text_hash(c.text) for c in chunks]
+    known = cache.get_many(sorted(set(hashes)))
+    todo: dict[str, str] = {}
+    for h, c in zip(hashes, chunks):
+        if h not in known:
+            todo.setdefault(h, c.text)
+    items = list(todo.items())
+    total = len(items)
+    if progress:
+        progress("chunks", 0, total)
+    for i in range(0, total, EMBED_BATCH):
+        batch = items[i : i + EMBED_BATCH]
+        vecs = embedder.embed_passages([t for _, t in batch])
+        fresh = {h: v for (h, _), v in zip(batch, vecs)}
+        cache.put_many(fresh)
+        known.update(fresh)
+        if progress:
+            progress("chunks", min(i + EMBED_BATCH, total), total)
+    matrix = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    for row, h in enumerate(hashes):
+        matrix[row] = known[h]
+    return matrix, total
+
+
+def _write_generation(folder: Path, manifest: dict, documents: dict[str, str], chunks: list[Chunk], vectors: np.ndarray) -> None:
+    import faiss
+
+    folder.mkdir(parents=True)
+    db = sqlite3.connect(folder / "store.sqlite")
+    with db:
+        db.execute("CREATE TABLE documents (id TEXT PRIMARY KEY, text TEXT)")
+        db.execute("CREATE TABLE chunks (row INTEGER PRIMARY KEY, doc_id TEXT, start INTEGER, end INTEGER, text TEXT)")
+        db.executemany("INSERT INTO documents VALUES (?, ?)", sorted(documents.items()))
+        db.executemany(
+            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?)", [(i, c.doc_id, c.start, c.end, c.text) for i, c in enumerate(chunks)]
+        )
+    db.close()
+    vector_index = faiss.IndexFlatIP(vectors.shape[1])
+    vector_index.add(vectors)
+    faiss.write_index(vector_index, str(folder / "vectors.faiss"))
+    (folder / "bm25").mkdir()
+    LexicalIndex.build([c.text for c in chunks]).save(folder / "bm25")
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    for path in [*folder.rglob("*"), folder]:
+        if path.is_file():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+
+
+def _switch_to(index_dir: Path, folder: Path) -> None:
+    """Atomically point CURRENT at the new generation, then drop all but it and its predecessor."""
+    previous = _current_generation(index_dir)
+    tmp = index_dir / "CURRENT.tmp"
+    tmp.write_text(folder.name, encoding="utf-8")
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / "CURRENT")
+    dir_fd = os.open(index_dir, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    keep = {folder.name, previous.name if previous else ""}
+    for old in index_dir.glob("gen-*"):
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def update_index(
+    docs_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    chunk_params: ChunkParams = ChunkParams(),
+    full: bool = False,
+    progress: Progress | None = None,
+) -> IndexReport:
+    """Bring `index_dir` in line with `docs_dir`: only new or changed files are read, chunked and embedded."""
+    started = time.monotonic()
+    entries, skipped = scan_folder(docs_dir)
+    with build_lock(index_dir):
+        old_manifest, old_db = _previous_chunks(index_dir)
+        if old_manifest and not full:
+            check_model(old_manifest, embedder)
+        reuse = (
+            old_manifest.get("files", {})
+            if old_manifest and not full and old_manifest.get("chunking") == chunk_params.to_json()
+            else {}
+        )
+        documents: dict[str, str] = {}
+        chunks: list[Chunk] = []
+        files: dict[str, dict] = {}
+        added, changed, unchanged = [], [], 0
+        unreadable: dict[str, dict] = {}  # remembered so an unchanged bad file does not make the index stale
+        for done, entry in enumerate(entries, 1):
+            previous = reuse.get(entry.id)
+            if previous and previous["sha256"] == entry.sha256 and old_db is not None:
+                text = old_db.execute("SELECT text FROM documents WHERE id=?", [entry.id]).fetchone()[0]
+                doc_chunks = [
+                    Chunk(entry.id, s, e, text[s:e])
+                    for s, e in old_db.execute("SELECT start, end FROM chunks WHERE doc_id=? ORDER BY row", [entry.id])
+                ]
+                indexed_at = previous["indexed_at"]
+                unchanged += 1
+            else:
+                try:
+                    text = read_document(entry).text
+                except DocumentError as err:
+                    unreadable[entry.id] = {"sha256": entry.sha256, "reason": str(err)}
+                    continue
+                doc_chunks = chunk_text(entry.id, text, chunk_params.sentences_per_chunk, chunk_params.overlap, chunk_params.max_chars)
+                if not doc_chunks:
+                    unreadable[entry.id] = {"sha256": entry.sha256, "reason": "no text to index"}
+                    continue
+                indexed_at = time.time()
+                (changed if entry.id in old_manifest.get("files", {}) else added).append(entry.id)
+            documents[entry.id] = text
+            chunks.extend(doc_chunks)
+            files[entry.id] = {"sha256": entry.sha256, "size": entry.size, "chunks": len(doc_chunks), "indexed_at": indexed_at}
+            if progress:
+                progress("files", done, len(entries))
+        if old_db is not None:
+            old_db.close()
+        removed = sorted(set(old_manifest.get("files", {})) - set(files))
+        skipped = [*skipped, *(Skipped(doc_id, u["reason"]) for doc_id, u in unreadable.items())]
+        if not chunks:
+            raise IndexProblem(f"nothing to index in {docs_dir}: no readable documents")
+        cache = EmbeddingCache(index_dir / "cache" / "embeddings.sqlite", embedder.model_id, embedder.dim)
+        try:
+            vectors, embedded = _embed_missing(chunks, embedder, cache, progress)
+        finally:
+            cache.close()
+        manifest = {
+            "format": FORMAT_VERSION,
+            "model_id": embedder.model_id,
+            "backend": embedder.backend,
+            "dim": int(vectors.shape[1]),
+            "chunking": chunk_params.to_json(),
+            "files": files,
+            "unreadable": unreadable,
+            "built_at": time.time(),
+        }
+        for stale in index_dir.glob("gen-*.tmp"):
+            shutil.rmtree(stale, ignore_errors=True)
+        name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+        tmp_folder = index_dir / f"{name}.tmp"
+        _write_generation(tmp_folder, manifest, documents, chunks, vectors)
+        final = index_dir / name
+        os.replace(tmp_folder, final)
+        _switch_to(index_dir, final)
+    return IndexReport(
+        added=tuple(added),
+        changed=tuple(changed),
+        removed=tuple(removed),
+        unchanged=unchanged,
+        chunks=len(chunks),
+        embedded_chunks=embedded,
+        seconds=time.monotonic() - started,
+        skipped=tuple(sorted(skipped, key=lambda s: s.file)),
+    )

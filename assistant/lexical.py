@@ -1,0 +1,88 @@
+"""BM25 over chunks with German Snowball stemming and umlaut/ß folding (bm25s + PyStemmer).
+
+bm25s stores its index as .npy/.json files (never pickle) and can memory-map them when loading.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# common German and English function words: they only add noise to BM25
+STOPWORDS = frozenset(
+    """aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes auch auf aus bei
+    bin bis bist da damit dann das dass dein deine dem den denn der des dessen dich dir du dies diese diesem diesen
+    dieser dieses doch dort durch ein eine einem einen einer eines er es etwas euer eure für hatte hatten hat hier
+    hin ich ihr ihre im in ist ja jede jedem jeden jeder jedes jene jetzt kann kein keine mein meine mich mir mit
+    nach nicht nichts noch nun nur ob oder ohne sehr sein seine sich sie sind so solche soll sollte sondern sonst
+    über um und uns unser unter vom von vor war waren warum was weil welche welchem welchen welcher welches wenn wer
+    werde werden wie wieder will wir wird wo wurde wurden zu zum zur zwar zwischen seit wann welchen wieviel wie viele
+    a an and are as at be been by did do does for from had has have how in into is it its of on or that the their
+    there these this to was were what when where which who whom whose why will with""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("german")
+
+
+def fold(token: str) -> str:
+    """Lower-case, ß→ss, strip diacritics: 'Größe', 'GROESSE'-ish spellings meet on one form."""
+    token = token.lower().replace("ß", "ss")
+    return "".join(c for c in unicodedata.normalize("NFKD", token) if not unicodedata.combining(c))
+
+
+def tokenize(text: str) -> list[str]:
+    """Words → stemmed, folded terms; stopwords dropped (pure apart from the stemmer)."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    words = [w for w in words if w not in STOPWORDS]
+    return [fold(stem) for stem in _stemmer().stemWords(words)]
+
+
+class LexicalIndex:
+    """BM25 over a fixed list of chunk texts; row i of the index is chunk i."""
+
+    def __init__(self, bm25) -> None:
+        self._bm25 = bm25
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> "LexicalIndex":
+        import bm25s
+
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        corpus = [tokenize(t) or [""] for t in texts]
+        bm25.index(corpus, show_progress=False)
+        return cls(bm25)
+
+    @property
+    def size(self) -> int:
+        return int(self._bm25.scores["num_docs"])
+
+    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (rows, scores), best first; rows with a zero score are left out."""
+        ids = [self._bm25.vocab_dict[t] for t in tokenize(query) if t in self._bm25.vocab_dict and t]
+        if not ids or self.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        scores = self._bm25.get_scores_from_ids(ids)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        top = top[scores[top] > 0]
+        return top.astype(np.int64), scores[top].astype(np.float32)
+
+    def save(self, folder: Path) -> None:
+        self._bm25.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, mmap: bool = True) -> "LexicalIndex":
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), mmap=mmap, allow_pickle=False))

@@ -1,0 +1,98 @@
+"""The question → answer flow over a live index, shared by the CLI, the UI and the benchmarks.
+
+Holds the embedder and the loaded index; notices when another process switched the index to a new
+generation and reloads it, so a long-running UI always answers from a whole index, old or new.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .answering import BadQuestion, MAX_QUESTION_CHARS, abstain, clean_question, extractive_answer
+from .embedding import Embedder
+from .index import ChunkParams, Index, Progress, is_stale, load_index, update_index
+from .language import detect_language
+from .records import Answer, Hit, IndexReport
+from .retrieval import retrieve
+
+FOLLOW_UP_WORDS = 8  # questions this short are read together with the previous one ("Und wann war das?")
+
+
+class Assistant:
+    def __init__(
+        self,
+        docs_dir: Path,
+        index_dir: Path,
+        embedder: Embedder,
+        chunk_params: ChunkParams = ChunkParams(),
+        top_k: int = 5,
+    ) -> None:
+        self.docs_dir, self.index_dir = Path(docs_dir), Path(index_dir)
+        self.embedder = embedder
+        self.chunk_params = chunk_params
+        self.top_k = top_k
+        self._index: Index | None = None
+        self._lock = threading.Lock()
+        self._sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    # ------------------------------------------------------------ index
+    def update(self, full: bool = False, progress: Progress | None = None) -> IndexReport:
+        report = update_index(self.docs_dir, self.index_dir, self.embedder, self.chunk_params, full=full, progress=progress)
+        self._index = None
+        return report
+
+    def update_if_stale(self, progress: Progress | None = None) -> IndexReport | None:
+        if is_stale(self.docs_dir, self.index_dir, self.chunk_params):
+            return self.update(progress=progress)
+        return None
+
+    @property
+    def index(self) -> Index:
+        """The live index, reloaded when CURRENT names a newer generation than the one in memory."""
+        with self._lock:
+            current = (self.index_dir / "CURRENT").read_text(encoding="utf-8").strip() if (self.index_dir / "CURRENT").is_file() else None
+            if self._index is None or self._index.folder.name != current:
+                self._index = load_index(self.index_dir, self.embedder)
+            return self._index
+
+    # ------------------------------------------------------------ asking
+    def _embed_sentences(self, texts: list[str]) -> np.ndarray:
+        """Sentence vectors with a small LRU memo: follow-up questions often reread the same passages."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_vectors]
+        if missing:
+            for text, vec in zip(missing, self.embedder.embed_passages(missing)):
+                self._sentence_vectors[text] = vec
+        for text in texts:
+            self._sentence_vectors.move_to_end(text)
+        while len(self._sentence_vectors) > 5000:
+            self._sentence_vectors.popitem(last=False)
+        return np.stack([self._sentence_vectors[t] for t in texts])
+
+    def retrieval_text(self, question: str, history: Sequence[str]) -> str:
+        if history and len(question.split()) <= FOLLOW_UP_WORDS:
+            return f"{history[-1]} {question}"
+        return question
+
+    def retrieve(
+        self, question: str, language: str, history: Sequence[str] = (), k: int | None = None
+    ) -> tuple[list[Hit], np.ndarray, Index]:
+        index = self.index
+        text = self.retrieval_text(question, history)
+        query_vector = self.embedder.embed_query(text)
+        return retrieve(index, query_vector, text, language, k or self.top_k), query_vector, index
+
+    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+        """Answer in the question's language; raises BadQuestion for questions we refuse."""
+        language = detect_language(question[:MAX_QUESTION_CHARS])
+        question = clean_question(question, language)
+        hits, query_vector, index = self.retrieve(question, language, history)
+        if not hits:
+            return abstain(question, language)
+        return extractive_answer(question, language, hits, query_vector, self._embed_sentences, index.document_text)
+
+
+__all__ = ["Assistant", "BadQuestion"]
