@@ -54,7 +54,9 @@ def _period_ends(core: str, nxt: str) -> bool:
     if core.endswith(".."):
         return True  # ellipsis
     word = core[:-1].lstrip(_OPENERS)
-    if word in _ABBREV or word.lower() in _ABBREV or (word in _BEFORE_DIGIT and nxt.isdigit()):
+    if word in _ABBREV or word.lower() in _ABBREV or word.endswith("str"):  # "Hauptstr."
+        return False
+    if word in _BEFORE_DIGIT and nxt.isdigit():
         return False
     return _NO_STOP.fullmatch(word) is None
 
