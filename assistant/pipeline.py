@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -87,12 +87,25 @@ class Assistant:
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """Answer in the question's language; raises BadQuestion for questions we refuse."""
+        answer = None
+        for _, answer in self.ask_stream(question, history):
+            pass
+        assert answer is not None
+        return answer
+
+    def ask_stream(self, question: str, history: Sequence[str] = ()) -> Iterator[tuple[str, Answer | None]]:
+        """Yield (text so far, None) while an answer is being written, then (final text, Answer) once.
+
+        Extractive answers are instant, so they arrive in one piece; a generator backend streams tokens here.
+        """
         language = detect_language(question[:MAX_QUESTION_CHARS])
         question = clean_question(question, language)
         hits, query_vector, index = self.retrieve(question, language, history)
         if not hits:
-            return abstain(question, language)
-        return extractive_answer(question, language, hits, query_vector, self._embed_sentences, index.document_text)
+            answer = abstain(question, language)
+        else:
+            answer = extractive_answer(question, language, hits, query_vector, self._embed_sentences, index.document_text)
+        yield answer.text, answer
 
 
 __all__ = ["Assistant", "BadQuestion"]
