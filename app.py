@@ -1,17 +1,64 @@
-"""Start Quellenchat: index documents/ (only what changed) and open the assistant."""
-import sys
+"""Start Quellenchat in the browser: index documents/ (only what changed), then serve the chat UI.
 
-from assistant.cli import main
+    python app.py [--host 127.0.0.1] [--port 7860] [--docs documents] [--index index]
+
+Binds 127.0.0.1 unless told otherwise; ASSISTANT_PASSWORD turns on a login (user "assistant").
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home from a local document tool
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="app.py", description="Quellenchat chat UI")
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1; env ASSISTANT_HOST)")
+    parser.add_argument("--port", type=int, help="port (default 7860; env ASSISTANT_PORT)")
+    parser.add_argument("--docs", dest="docs_dir", help="documents folder (default documents; env ASSISTANT_DOCS_DIR)")
+    parser.add_argument("--index", dest="index_dir", help="index folder (default index; env ASSISTANT_INDEX_DIR)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from assistant.cli import _progress, make_assistant, render_report
+    from assistant.config import load_settings
+    from assistant.index import IndexMissing, IndexProblem, ModelMismatch
+    from assistant.ui import build_ui, esc, is_loopback, launch_options
+
+    args = parse_args(argv)
+    try:
+        settings = load_settings(vars(args))
+    except ValueError as err:
+        sys.stderr.write(f"app.py: {err}\n")
+        return 2
+    if not settings.docs_dir.is_dir():
+        sys.stderr.write(f"app.py: documents folder not found: {settings.docs_dir}\n")
+        return 2
+    assistant = make_assistant(settings)
+    note = ""
+    try:
+        report = assistant.update_if_stale(progress=_progress)
+        if report is not None:
+            sys.stderr.write(render_report(report) + "\n")
+    except ModelMismatch as err:
+        sys.stderr.write(f"app.py: {err}\n")
+        return 2
+    except IndexProblem as err:  # e.g. an empty documents folder: start anyway, so documents can be uploaded
+        sys.stderr.write(f"app.py: {err}\n")
+        if not isinstance(err, IndexMissing):
+            note = f'<div class="qc-hint">{esc(err)}</div>'
+    if not is_loopback(settings.host) and not settings.password:
+        sys.stderr.write(
+            f"app.py: warning: serving on {settings.host} without a password; set ASSISTANT_PASSWORD to require a login\n"
+        )
+    demo = build_ui(assistant, settings, startup_note=note)
+    demo.queue(default_concurrency_limit=1).launch(**launch_options(settings))
+    return 0
+
 
 if __name__ == "__main__":
-    # Until the chat UI lands, `make run` indexes and then answers questions typed at a prompt.
-    code = main(["index"])
-    if code:
-        sys.exit(code)
-    while True:
-        try:
-            question = input("Frage / question (Ctrl-D to quit): ").strip()
-        except EOFError:
-            break
-        if question:
-            main(["ask", question])
+    sys.exit(main())
