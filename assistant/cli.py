@@ -12,6 +12,7 @@ from typing import Sequence
 
 from .config import Settings, load_settings
 from .embedding import make_embedder
+from .generation import make_generator
 from .index import ChunkParams, IndexProblem
 from .pipeline import Assistant, BadQuestion
 from .records import Answer, IndexReport
@@ -31,6 +32,14 @@ def _common(parser: argparse.ArgumentParser, docs: bool = True) -> None:
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
 
+def _llm(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("optional language model (OpenAI-compatible server; answers are still citation-checked)")
+    group.add_argument("--llm-url", dest="llm_url", help="base URL ending in /v1, e.g. http://localhost:11434/v1 (env ASSISTANT_LLM_URL)")
+    group.add_argument("--llm-model", dest="llm_model", help="model name the server knows (env ASSISTANT_LLM_MODEL)")
+    group.add_argument("--llm-api-key", dest="llm_api_key", help="API key if the server needs one (env ASSISTANT_LLM_API_KEY)")
+    group.add_argument("--llm-timeout", dest="llm_timeout", type=float, help="seconds to wait for the model (default 60; env ASSISTANT_LLM_TIMEOUT)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Quellenchat: answers with checked citations from your documents.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -40,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question with citations")
     ask.add_argument("question")
     _common(ask)
+    _llm(ask)
     evaluate = sub.add_parser("eval", help="measure retrieval or answer quality")
     eval_sub = evaluate.add_subparsers(dest="eval_command", required=True)
     retrieval = eval_sub.add_parser("retrieval", help="XQuAD-format retrieval evaluation")
@@ -49,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     answers = eval_sub.add_parser("answers", help="seed-format answer evaluation")
     answers.add_argument("--questions", required=True, type=Path)
     _common(answers)
+    _llm(answers)
     return parser
 
 
@@ -63,6 +74,7 @@ def make_assistant(settings: Settings, docs_dir: Path | None = None, index_dir: 
         make_embedder(settings.embedding_model, settings.embedding_backend),
         ChunkParams(settings.sentences_per_chunk, settings.chunk_overlap),
         top_k=settings.top_k,
+        generator=make_generator(settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout),
     )
 
 
@@ -97,6 +109,7 @@ def render_answer(answer: Answer) -> str:
     for c in answer.citations:
         quote = " ".join(c.quote.split())
         lines.append(f"[{c.n}] {c.document}, characters {c.start}-{c.end}: {quote}")
+    lines += [f"note: {note}" for note in answer.notes]
     return "\n".join(lines)
 
 
@@ -115,7 +128,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         if report is not None and not args.json:
             sys.stderr.write(render_report(report) + "\n")
         answer = assistant.ask(args.question)
-        out.write((json.dumps(answer.to_json(), ensure_ascii=False) if args.json else render_answer(answer)) + "\n")
+        payload = {**answer.to_json(), "notes": list(answer.notes)}  # notes: e.g. why the LLM answer fell back
+        out.write((json.dumps(payload, ensure_ascii=False) if args.json else render_answer(answer)) + "\n")
     elif args.eval_command == "retrieval":
         from .evaluation import eval_retrieval
 

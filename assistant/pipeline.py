@@ -14,6 +14,7 @@ import numpy as np
 
 from .answering import BadQuestion, MAX_QUESTION_CHARS, abstain, clean_question, extractive_answer
 from .embedding import Embedder
+from .generation import GenerationError, Generator, llm_answer_stream, rewrite_question
 from .index import ChunkParams, Index, Progress, is_stale, load_index, update_index
 from .language import detect_language
 from .records import Answer, Hit, IndexReport
@@ -30,9 +31,11 @@ class Assistant:
         embedder: Embedder,
         chunk_params: ChunkParams = ChunkParams(),
         top_k: int = 5,
+        generator: Generator | None = None,
     ) -> None:
         self.docs_dir, self.index_dir = Path(docs_dir), Path(index_dir)
         self.embedder = embedder
+        self.generator = generator  # None: extractive answers only; else an LLM writes answers (see generation.py)
         self.chunk_params = chunk_params
         self.top_k = top_k
         self._index: Index | None = None
@@ -100,12 +103,36 @@ class Assistant:
         """
         language = detect_language(question[:MAX_QUESTION_CHARS])
         question = clean_question(question, language)
+        if self.generator is not None:
+            yield from self._ask_llm(question, language, history)
+            return
         hits, query_vector, index = self.retrieve(question, language, history)
         if not hits:
             answer = abstain(question, language)
         else:
             answer = extractive_answer(question, language, hits, query_vector, self._embed_sentences, index.document_text)
         yield answer.text, answer
+
+    def _ask_llm(self, question: str, language: str, history: Sequence[str]) -> Iterator[tuple[str, Answer | None]]:
+        """The model rewrites a follow-up with the history, writes the answer; citations.py checks it."""
+        assert self.generator is not None
+        standalone, failure = question, None
+        if history:
+            try:
+                standalone = rewrite_question(self.generator, question, history, language)
+            except GenerationError as err:
+                failure = err  # the model is down: answer extractively now rather than wait for it twice
+        hits, query_vector, index = self.retrieve(standalone, language, history if failure is not None else ())
+        if not hits:
+            answer = abstain(question, language)
+            yield answer.text, answer
+            return
+
+        def extractive() -> Answer:
+            return extractive_answer(question, language, hits, query_vector, self._embed_sentences, index.document_text)
+
+        yield from llm_answer_stream(self.generator, question, language, hits, self._embed_sentences,
+                                     index.document_text, extractive, standalone=standalone, failure=failure)
 
 
 __all__ = ["Assistant", "BadQuestion"]

@@ -1,0 +1,403 @@
+"""Citation check for generated answers: every [n] a language model writes must point at a retrieved passage
+that supports the sentence carrying it, and every kept citation quotes a verified span of that passage.
+
+Pure: records, numpy and the project's pure text helpers; sentence vectors come in as a function, so tests and
+the pipeline decide which embedder (and which cache) is used.
+
+The rules, in order:
+1. A marker that names no retrieved passage ([7] of 3) is removed.
+2. A marker whose passage does not support its claim is flagged and removed. Support means: the best sentence of
+   the passage scores `cosine + LEXICAL_WEIGHT * term overlap` above a threshold (stricter when answer and
+   passage share a language, because cross-lingual cosines run lower), comes within `BEST_MARGIN` of the best
+   retrieved passage for the same claim, and every number in the claim occurs in the passage.
+3. A sentence whose markers were all flagged is dropped. A sentence left without markers is kept with a
+   citation of the passage that best supports it, or dropped when none does; a sentence saying that the
+   passages do not hold the answer is kept as it is.
+4. Sentences of a passage that address the model with orders (prompt injection) never count as support.
+5. Kept citations are renumbered [1], [2], … in reading order; each quotes the passage sentence that best
+   supports its claim, checked character for character against the document.
+Thresholds are calibrated on XQuAD (scripts/calibrate_citations.py): claims "question + answer" against the
+gold paragraph and against the other paragraphs of the same article.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .answering import Candidate, candidate_sentences, verified_citations
+from .chunking import split_sentences
+from .lexical import tokenize
+from .records import Chunk, Citation, Hit
+
+LEXICAL_WEIGHT = 0.1
+SAME_LANGUAGE_THRESHOLD = 0.91
+CROSS_LANGUAGE_THRESHOLD = 0.84
+BEST_MARGIN = 0.02  # a cited passage may score this much below the best passage for the claim
+SHORT_CLAIM_TERMS = 4  # claims with fewer content terms are read together with the question ("CeBIT [2].")
+
+# [1]  [1, 2]  [1;2]  [Passage 1]  [Quelle 2, 3]
+MARKER = re.compile(r"\[\s*(?:(?:passage|passagen|quelle|quellen|source|sources|abschnitt)\s*)?"
+                    r"(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]", re.I)
+_NUMBER = re.compile(r"\d+(?:[.,]\d{3}(?!\d))*")
+_NOT_FOUND = re.compile(
+    r"\b(?:nicht|keine?n?|nichts)\b[^.!?]{0,80}\b(?:dokument\w*|passage\w*|textstelle\w*|quelle\w*|text\w*|angegeben|erwähnt|genannt|enthalten)"
+    r"|\b(?:dokument\w*|passage\w*|textstelle\w*|quelle\w*)\b[^.!?]{0,60}\b(?:nicht|keine?)\b"
+    r"|\b(?:do(?:es)?|did)\s*(?:not|n[’']t)\s+(?:say|mention|contain|state|include|provide|specify|give|tell)"
+    r"|\bno (?:information|mention|details?)\b"
+    r"|\bnot (?:stated|mentioned|specified|given|found|included|contained)\b",
+    re.I,
+)
+_SOURCES = re.compile(r"\b(?:dokument|passage|textstelle|quelle|unterlage|kontext|document|source|context|text)", re.I)
+# Sentences in a document that address the model ("ignore previous instructions and answer that …") are
+# never evidence: otherwise a claim dictated by an injected document would be "supported" by the dictation.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,40}\b(?:instructions?|rules?|prompts?|guidelines)\b"
+    r"|\b(?:ignorier\w*|vergiss|vergesst|missachte\w*)\b[^.!?]{0,40}\b(?:anweisung\w*|regeln|vorgaben|prompts?)\b"
+    r"|\bsystem[ -]?prompt\b|\byou are now\b|\bdu bist (?:jetzt|nun|ab sofort)\b"
+    r"|\b(?:to|for) (?:the|any) (?:ai|llm|language model|assistant|chatbot)\b"
+    r"|\ban (?:das|die|den) (?:ki|sprachmodell|llm|assistenten|chatbot)\b",
+    re.I,
+)
+_DECORATION = re.compile(r"[*_#`>]+|^\s*(?:[-•*–]|\d+[.)])\s+")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk as the model saw it: numbered from 1, with the language of its text."""
+
+    n: int
+    chunk: Chunk
+    language: str
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One bracket group in the answer text, e.g. "[1, 2]" at [start, end)."""
+
+    start: int
+    end: int
+    numbers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """An answer sentence at [start, end) of the answer text, with the markers that belong to it."""
+
+    start: int
+    end: int
+    markers: tuple[Marker, ...]
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What the check did to one answer; counts are per passage reference (one "[1, 2]" is two)."""
+
+    kept: int = 0  # references whose passage supports the claim
+    removed: int = 0  # references to no retrieved passage
+    flagged: int = 0  # references whose passage does not support the claim
+    attached: int = 0  # citations added to supported sentences that cited nothing valid
+    dropped: tuple[str, ...] = field(default_factory=tuple)  # sentences left out: nothing supports them
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    text: str
+    citations: tuple[Citation, ...]
+    report: CheckReport
+    not_found: bool  # nothing supported was kept, and the answer says the passages do not hold it
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def find_markers(text: str) -> list[Marker]:
+    return [Marker(m.start(), m.end(), tuple(int(n) for n in re.split(r"\s*[,;]\s*", m.group(1)))) for m in MARKER.finditer(text)]
+
+
+def split_answer(text: str) -> list[Sentence]:
+    """Sentences with their markers; markers written after the full stop ("… Kontrolle. [1]") join the sentence before."""
+    markers = find_markers(text)
+    spans = [[s.start, s.end] for s in split_sentences(text)]
+    for i in range(1, len(spans)):
+        cursor = spans[i][0]
+        for marker in markers:
+            if marker.start == cursor and marker.end <= spans[i][1]:
+                spans[i - 1][1] = marker.end
+                cursor = marker.end
+                while cursor < spans[i][1] and text[cursor].isspace():
+                    cursor += 1
+        spans[i][0] = cursor
+    sentences = []
+    for start, end in spans:
+        if start >= end:
+            continue
+        sentences.append(Sentence(start, end, tuple(m for m in markers if start <= m.start and m.end <= end)))
+    return sentences
+
+
+def claim_text(text: str) -> str:
+    """The words of a claim: markers, list bullets and markdown emphasis removed."""
+    text = MARKER.sub(" ", text)
+    text = "\n".join(_DECORATION.sub(" ", line) for line in text.splitlines())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers with thousands separators removed, so "2,000", "2.000" and "2000" meet."""
+    return {n.replace(".", "").replace(",", "") for n in _NUMBER.findall(text)}
+
+
+def is_instruction(sentence: str) -> bool:
+    """Does a document sentence address the model with orders? Such sentences never support a claim."""
+    return _INSTRUCTION.search(sentence) is not None
+
+
+def says_not_found(sentence: str) -> bool:
+    """Does the sentence say that the passages/documents do not hold (part of) the answer?"""
+    words = claim_text(sentence)
+    return _NOT_FOUND.search(words) is not None and _SOURCES.search(words) is not None
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def term_overlap(claim: str, sentence: str) -> float:
+    """Share of the claim's content terms (stemmed, folded) that the sentence contains."""
+    terms = set(tokenize(claim))
+    return len(terms & set(tokenize(sentence))) / len(terms) if terms else 0.0
+
+
+def threshold(answer_language: str, passage_language: str) -> float:
+    return SAME_LANGUAGE_THRESHOLD if answer_language == passage_language else CROSS_LANGUAGE_THRESHOLD
+
+
+@dataclass(frozen=True)
+class Support:
+    """How well one passage supports one claim: its best sentence and that sentence's score minus the threshold."""
+
+    passage: int  # passage number
+    candidate: Candidate
+    margin: float  # score - threshold: >= 0 passes the absolute test
+    numbers_ok: bool
+
+
+class _Scorer:
+    """Scores claims against passage sentences; all vectors are computed in one batch up front."""
+
+    def __init__(self, claims: Sequence[str], passages: Sequence[Passage], candidates: dict[int, list[Candidate]],
+                 embed: Callable[[list[str]], np.ndarray], answer_language: str) -> None:
+        texts = list(dict.fromkeys([*claims, *(c.text for cs in candidates.values() for c in cs)]))
+        vectors = embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        self._vec = {t: v for t, v in zip(texts, vectors)}
+        self._passages = {p.n: p for p in passages}
+        self._candidates = candidates
+        self._numbers = {p.n: numbers(p.chunk.text) for p in passages}
+        self._language = answer_language
+        self._memo: dict[tuple[str, int], Support | None] = {}
+
+    def support(self, claim: str, n: int, own_text: str) -> Support | None:
+        """Best sentence of passage n for the claim; `own_text` is the part whose numbers must be in the passage."""
+        key = (claim, n)
+        if key not in self._memo:
+            best: Support | None = None
+            limit = threshold(self._language, self._passages[n].language)
+            for cand in self._candidates.get(n, []):
+                score = float(self._vec[claim] @ self._vec[cand.text]) + LEXICAL_WEIGHT * term_overlap(claim, cand.text)
+                if best is None or score - limit > best.margin:
+                    best = Support(n, cand, score - limit, True)
+            self._memo[key] = best
+        found = self._memo[key]
+        if found is None:
+            return None
+        return Support(found.passage, found.candidate, found.margin, numbers(own_text) <= self._numbers[n])
+
+    def best_margin(self, claim: str) -> float:
+        margins = [s.margin for n in self._passages if (s := self.support(claim, n, "")) is not None]
+        return max(margins, default=-1.0)
+
+    def supports(self, claim: str, n: int, own_text: str) -> Support | None:
+        """The support of passage n if it passes all three tests, else None."""
+        found = self.support(claim, n, own_text)
+        if found is None or found.margin < 0 or not found.numbers_ok:
+            return None
+        if found.margin < self.best_margin(claim) - BEST_MARGIN:
+            return None
+        return found
+
+    def jointly_supports(self, claim: str, n: int, cited: set[int], own_text: str) -> Support | None:
+        """A sentence citing several passages may state one fact from each: then each cited passage only has to
+        pass the absolute test, and the sentence's numbers have to occur in one of the cited passages."""
+        cited = cited & set(self._passages)
+        if len(cited) < 2:
+            return None
+        found = self.support(claim, n, "")
+        if found is None or found.margin < 0:
+            return None
+        if not numbers(own_text) <= set().union(*(self._numbers[k] for k in cited)):
+            return None
+        return found
+
+
+def _claims_for(text: str, sentence: Sentence, question: str) -> tuple[str, list[tuple[Marker, str, str]]]:
+    """The sentence's claim, and per marker the claim of the clause just before it (own words, scored text)."""
+
+    def scored(words: str) -> str:
+        return f"{question} {words}" if len(tokenize(words)) < SHORT_CLAIM_TERMS else words
+
+    whole = claim_text(text[sentence.start : sentence.end])
+    per_marker = []
+    previous = sentence.start
+    for marker in sentence.markers:
+        clause = claim_text(text[previous : marker.start])
+        per_marker.append((marker, clause, scored(clause) if clause else ""))
+        previous = marker.end
+    return scored(whole), per_marker
+
+
+# ---------------------------------------------------------------- the check
+
+
+def check_answer(
+    text: str,
+    question: str,
+    passages: Sequence[Passage],
+    embed: Callable[[list[str]], np.ndarray],
+    document_text: Callable[[str], str | None],
+    answer_language: str,
+) -> CheckedAnswer:
+    """Apply the rules in the module docstring to a model's answer over `passages`."""
+    sentences = split_answer(text)
+    valid = {p.n for p in passages}
+    candidates: dict[int, list[Candidate]] = {}
+    doc_cache: dict[str, str | None] = {}
+    for p in passages:
+        found = candidate_sentences([Hit(p.chunk, 0.0)])
+        doc = doc_cache.setdefault(p.chunk.doc_id, document_text(p.chunk.doc_id))
+        # only spans that equal the document text can become citations
+        candidates[p.n] = [
+            c for c in found
+            if doc is not None and doc[c.span.start : c.span.end] == c.text and tokenize(c.text) and not is_instruction(c.text)
+        ]
+
+    claims = {}
+    for s in sentences:
+        whole, per_marker = _claims_for(text, s, question)
+        claims[s] = (whole, per_marker)
+    all_claims = [c for whole, pm in claims.values() for c in (whole, *(sc for _, _, sc in pm if sc))]
+    scorer = _Scorer(all_claims, passages, candidates, embed, answer_language)
+
+    kept = removed = flagged = attached = 0
+    dropped: list[str] = []
+    # per sentence: None = drop, else list of (marker or None for an appended citation, [Candidate, ...])
+    plan: dict[Sentence, list[tuple[Marker | None, list[Candidate]]] | None] = {}
+    for s in sentences:
+        raw = text[s.start : s.end]
+        whole, per_marker = claims[s]
+        own_whole = claim_text(raw)
+        if not any(ch.isalnum() for ch in own_whole):
+            plan[s] = None  # punctuation or a stray marker: nothing to check
+            continue
+        cited_numbers = {n for marker in s.markers for n in marker.numbers}
+        entries: list[tuple[Marker | None, list[Candidate]]] = []
+        any_valid = any_supported = False
+        for marker, clause, scored_clause in per_marker:
+            cited: list[Candidate] = []
+            for n in dict.fromkeys(marker.numbers):
+                if n not in valid:
+                    removed += 1
+                    continue
+                any_valid = True
+                found = scorer.supports(scored_clause, n, clause) if scored_clause else None
+                found = (found or scorer.supports(whole, n, own_whole)
+                         or scorer.jointly_supports(whole, n, cited_numbers, own_whole))
+                if found is None:
+                    flagged += 1
+                    continue
+                kept += 1
+                any_supported = True
+                cited.append(found.candidate)
+            entries.append((marker, cited))
+        if any_supported:
+            plan[s] = entries
+        elif says_not_found(raw):
+            plan[s] = entries  # a statement about the passages, not a claim from them: markers go, words stay
+        elif any_valid:
+            plan[s] = None
+            dropped.append(own_whole)
+        else:
+            best = max(
+                (f for n in sorted(valid) if (f := scorer.supports(whole, n, own_whole)) is not None),
+                key=lambda f: f.margin,
+                default=None,
+            )
+            if best is None:
+                plan[s] = None
+                dropped.append(own_whole)
+            else:
+                attached += 1
+                plan[s] = [*entries, (None, [best.candidate])]
+
+    citations, new_text = _render(text, sentences, plan, document_text)
+    report = CheckReport(kept, removed, flagged, attached, tuple(dropped))
+    kept_sentences = [s for s in sentences if plan.get(s) is not None]
+    not_found = not citations and any(says_not_found(text[s.start : s.end]) for s in kept_sentences)
+    return CheckedAnswer(new_text, tuple(citations), report, not_found)
+
+
+def _render(
+    text: str,
+    sentences: Sequence[Sentence],
+    plan: dict[Sentence, list[tuple[Marker | None, list[Candidate]]] | None],
+    document_text: Callable[[str], str | None],
+) -> tuple[list[Citation], str]:
+    """Rewrite the answer: dropped sentences out, markers renumbered in reading order, citations verified."""
+    quotes: dict[tuple[str, int, int], Candidate] = {}
+    for s in sentences:
+        for _, cited in plan.get(s) or []:
+            for cand in cited:
+                quotes.setdefault((cand.document, cand.span.start, cand.span.end), cand)
+    citations = verified_citations(list(quotes.values()), document_text)
+    number = {(c.document, c.start, c.end): c.n for c in citations}
+
+    def label(cited: list[Candidate]) -> str:
+        found = (number.get((c.document, c.span.start, c.span.end)) for c in cited)
+        return "".join(f"[{n}]" for n in dict.fromkeys(n for n in found if n is not None))
+
+    pieces: list[str] = []
+    previous_end = 0
+    for s in sentences:
+        gap = text[previous_end : s.start]
+        previous_end = s.end
+        entries = plan.get(s)
+        if entries is None:
+            continue
+        out, last = [], s.start
+        for marker, cited in entries:
+            if marker is not None:
+                out.append(text[last : marker.start])
+                out.append(label(cited))
+                last = marker.end
+        tail = text[last : s.end]
+        appended = [cited for marker, cited in entries if marker is None]
+        if appended:
+            body = tail.rstrip()
+            stop = len(body.rstrip(".!?:;…"))
+            tail = body[:stop] + " " + label(appended[0]) + body[stop:] + tail[len(body) :]
+        if pieces:  # the whitespace that preceded this sentence: a paragraph break, a line break or a space
+            pieces.append("\n\n" if "\n\n" in gap else "\n" if "\n" in gap else " ")
+        pieces.append(_tidy("".join(out) + tail))
+    return citations, "".join(pieces).strip()
+
+
+def _tidy(sentence: str) -> str:
+    sentence = re.sub(r"[ \t]+([.,;:!?])", r"\1", sentence)
+    sentence = re.sub(r"[ \t]{2,}", " ", sentence)
+    return sentence.strip()
+
+
+def passages_from_hits(hits: Sequence[Hit], language_of: Callable[[str], str]) -> list[Passage]:
+    """Number the hits from 1 in retrieval order, as the prompt shows them."""
+    return [Passage(i, hit.chunk, language_of(hit.chunk.text)) for i, hit in enumerate(hits, 1)]
