@@ -161,6 +161,11 @@ def chat_messages(turns: Sequence[Turn], pending: str | None = None, partial: st
     return messages
 
 
+def answer_json(answer: Answer) -> dict:
+    """The object `assistant ask --json` prints (the API endpoint returns exactly this)."""
+    return {**answer.to_json(), "notes": list(answer.notes)}
+
+
 # ---------------------------------------------------------------- sources and document viewer
 
 
@@ -785,7 +790,7 @@ def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "") -
     def api_ask(question: str) -> dict:
         """Answer a question from the documents; returns the same object as `assistant ask --json`."""
         try:
-            return assistant.ask(question).to_json()
+            return answer_json(assistant.ask(question))
         except (BadQuestion, IndexProblem) as err:
             raise gr.Error(str(err)) from err
 
@@ -893,6 +898,7 @@ def _extensions() -> list[str]:
 
 __all__ = [
     "EXAMPLES",
+    "answer_json",
     "PendingFile",
     "Rebuilder",
     "Turn",

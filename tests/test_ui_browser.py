@@ -1,0 +1,349 @@
+"""The real app (`python app.py`) in a subprocess, driven by headless Chromium through Playwright.
+
+Uses the Debian `chromium` package at /usr/bin/chromium (the Makefile installs it when missing); Playwright
+never downloads a browser. Documents and index live in a temporary copy, so the repository is untouched.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+XSS_NAME = "<img src=x onerror=alert(1)>.txt"
+XSS_TEXT = (
+    "Hinweis <script>window.__qcXss = 'script'</script>\n\n"
+    "Der Zauberer Xylophonius wohnt seit 1871 im Turm <img src=x onerror=\"window.__qcXss='img'\"> von Quellstadt.\n"
+)
+NEW_FACT = "Die Partnerstadt Quellhausen schenkte Wolfsburg im Jahr 2031 einen grünen Leuchtturm aus Glas."
+NEW_QUESTION = "Was schenkte Quellhausen der Stadt Wolfsburg?"
+
+
+@dataclass
+class Server:
+    url: str
+    docs: Path
+    index: Path
+    proc: subprocess.Popen
+    log: Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(docs: Path, index: Path, log: Path, extra_env: dict[str, str] | None = None) -> Server:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update(
+        {
+            "ASSISTANT_DOCS_DIR": str(docs),
+            "ASSISTANT_INDEX_DIR": str(index),
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
+    )
+    out = open(log, "w")
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"app.py exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return Server(url, docs, index, proc, log)
+        except urllib.error.HTTPError:
+            return Server(url, docs, index, proc, log)  # e.g. 401 behind a login: it is up
+        except OSError:
+            time.sleep(0.3)
+    stop_app(proc)
+    raise AssertionError(f"app.py did not come up:\n{log.read_text()}")
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    base = tmp_path_factory.mktemp("ui")
+    docs = base / "documents"
+    shutil.copytree(ROOT / "documents", docs)
+    (docs / XSS_NAME).write_text(XSS_TEXT, encoding="utf-8")
+    srv = start_app(docs, base / "index", base / "app.log")
+    try:
+        yield srv
+    finally:
+        stop_app(srv.proc)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (make test installs it: apt-get install chromium chromium-driver)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, server: Server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.dialogs = []  # type: ignore[attr-defined]
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.accept()))  # type: ignore[attr-defined]
+    pg.goto(server.url)
+    pg.wait_for_selector("#qc-question textarea")
+    pg.wait_for_function("() => document.querySelector('#qc-status').innerText.includes('Abschnitte')")
+    yield pg
+    context.close()
+
+
+FINAL = "#qc-chat .qc-answer:not(.qc-thinking):not(.qc-streaming)"
+
+
+def ask(pg, question: str, timeout: float = 30_000) -> str:
+    """Type a question, press Enter, wait for its answer; returns the answer's text."""
+    pg.get_by_role("tab", name="Chat").click()
+    before = pg.locator(FINAL).count()
+    box = pg.locator("#qc-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    pg.wait_for_function(f"n => document.querySelectorAll({FINAL!r}).length > n", arg=before, timeout=timeout)
+    return pg.locator(FINAL).last.inner_text()
+
+
+def test_german_question_answered_with_highlighted_source(page) -> None:
+    answer = ask(page, "Seit wann kooperieren Niedersachsen und Tjumen?")
+    assert "1992" in answer and "[1]" in answer
+    page.wait_for_selector("#qc-src-0-1")
+    source = page.locator("#qc-src-0-1")
+    assert "000_2f8e9fa625a060b8.txt" in source.inner_text()
+    assert "1992 formuliert" in source.locator("mark.qc-quote").inner_text()
+
+
+def test_english_question_answered_with_highlighted_source(page) -> None:
+    answer = ask(page, "Which IT trade fair in Hanover did Yekaterinburg take part in during June 2018?")
+    assert "CeBIT" in answer and "[1]" in answer
+    page.wait_for_selector("#qc-src-1-1")
+    assert "CeBIT" in page.locator("#qc-src-1-1 mark.qc-quote").inner_text()
+    assert "001_e4a0f92c9fe6ef99.txt" in page.locator("#qc-src-1-1").inner_text()
+
+
+def test_follow_up_uses_the_conversation(page) -> None:
+    ask(page, "Wer leitet die Delegation aus Omsk?")
+    answer = ask(page, "Und welche Funktion hat sie?")
+    assert "Direktorin" in answer
+
+
+def test_markers_lead_to_sources_and_the_whole_document(page) -> None:
+    first_marker = page.locator("#qc-chat a.qc-cite").first
+    assert "000_2f8e9fa625a060b8.txt" in (first_marker.get_attribute("title") or "")  # hover text names the source
+    first_marker.click()  # a marker of an earlier answer brings that answer's sources back
+    page.wait_for_selector("#qc-src-0-1")
+    assert "Antwort 1" in page.locator("#qc-sources").inner_text()
+    page.mouse.move(5, 5)
+    first_marker.hover()  # hovering a marker outlines its source card
+    page.wait_for_selector("#qc-src-0-1.qc-hover")
+    page.mouse.move(5, 5)
+    page.wait_for_selector("#qc-src-0-1:not(.qc-hover)")
+    page.locator("#qc-src-0-1 a.qc-open").click()
+    mark = page.locator("#qc-viewer mark.qc-doc-mark")
+    mark.wait_for()
+    assert mark.inner_text().startswith("Die Grundlagen der Kooperation wurden bereits 1992")
+    assert "Niedersachen und Tjumen entwickeln" in page.locator("#qc-viewer .qc-doc-text").inner_text()  # the whole text
+    page.wait_for_function(
+        """() => { const m = document.querySelector('#qc-viewer mark.qc-doc-mark');
+                   const box = document.querySelector('#qc-viewer .qc-doc-text');
+                   const a = m.getBoundingClientRect(), b = box.getBoundingClientRect();
+                   return a.top >= b.top - 1 && a.top < b.bottom; }"""
+    )
+
+
+def test_abstention_is_plain_and_without_sources(page) -> None:
+    page.locator("#qc-new").click()  # a new chat: no earlier question is read together with this one
+    page.wait_for_function("() => document.querySelectorAll('#qc-chat .qc-answer').length === 0")
+    answer = ask(page, "Wie hoch ist der Mount Everest?")
+    assert answer.strip() == "Dazu steht nichts in den Dokumenten."
+    sources = page.locator("#qc-sources")
+    page.wait_for_function("() => document.querySelector('#qc-sources').innerText.includes('Keine Quellen')")
+    assert sources.locator(".qc-source").count() == 0
+    assert page.locator(FINAL).last.locator("a.qc-cite").count() == 0
+
+
+def test_refused_question_gets_a_message(page) -> None:
+    answer = ask(page, "?!?")
+    assert "Frage" in answer or "question" in answer
+
+
+def test_document_text_and_names_are_escaped(page) -> None:
+    answer = ask(page, "Wo wohnt der Zauberer Xylophonius?")
+    assert "<img src=x" in answer  # shown as text, not as an element
+    source_text = page.locator("#qc-sources").inner_text()
+    assert XSS_NAME in source_text and "<img src=x onerror=" in source_text
+    page.locator("#qc-sources a.qc-open").first.click()
+    page.wait_for_function("() => document.querySelector('#qc-viewer').innerText.includes('<script>')")
+    page.get_by_role("tab", name="Dokumente / Documents").click()
+    page.wait_for_function(f"() => document.querySelector('#qc-docs').innerText.includes({XSS_NAME!r})")
+    time.sleep(0.5)
+    assert page.evaluate("window.__qcXss") is None
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("#qc-chat script, #qc-sources script, #qc-viewer script, #qc-docs script").count() == 0
+    assert page.dialogs == []  # type: ignore[attr-defined]
+
+
+def test_upload_refuses_unsupported_types(page) -> None:
+    page.get_by_role("tab", name="Dokumente / Documents").click()
+    page.set_input_files(
+        "#qc-upload input[type=file]",
+        files=[{"name": "tool.exe", "mimeType": "application/octet-stream", "buffer": b"MZ\x90\x00"}],
+    )
+    page.wait_for_function("() => document.querySelector('#qc-upload-result').innerText.includes('tool.exe')")
+    assert "unsupported file type .exe" in page.locator("#qc-upload-result").inner_text()
+
+
+def test_upload_rebuild_and_ask_the_new_document(page, server: Server) -> None:
+    assert "Quellhausen" not in ask(page, NEW_QUESTION)  # not known before the upload
+    page.get_by_role("tab", name="Dokumente / Documents").click()
+    filler = " ".join(
+        f"Im Jahr {1900 + i} besprach der Ausschuss Nummer {i} die Pflege des Stadtparks und der Brunnen im Bezirk {i % 17}."
+        for i in range(260)
+    )
+    page.set_input_files(
+        "#qc-upload input[type=file]",
+        files=[
+            {"name": "wolfsburg-quellhausen.txt", "mimeType": "text/plain", "buffer": f"{NEW_FACT}\n\n{filler}\n".encode()},
+        ],
+    )
+    page.wait_for_function("() => document.querySelector('#qc-upload-result').innerText.includes('added')")
+    assert (server.docs / "wolfsburg-quellhausen.txt").is_file()
+    assert "new, not indexed yet" in page.locator("#qc-docs").inner_text()
+
+    page.locator("#qc-rebuild").click()
+    page.wait_for_selector("#qc-progress .qc-bar", timeout=20_000)  # the progress bars: files and chunks
+    assert "files" in page.locator("#qc-progress").inner_text()
+    # the chat keeps answering while the rebuild runs
+    during = ask(page, "Wie viele Kilometer liegen zwischen Haldensleben und Omsk?")
+    assert "5000" in during
+    page.get_by_role("tab", name="Dokumente / Documents").click()
+    page.wait_for_function(
+        "() => document.querySelector('#qc-progress').innerText.includes('index updated')", timeout=120_000
+    )
+    report = page.locator("#qc-progress").inner_text()
+    assert "added (1): wolfsburg-quellhausen.txt" in report
+    assert "unchanged: 6" in report
+    assert "wolfsburg-quellhausen.txt" in page.locator("#qc-docs").inner_text()
+    assert "not indexed yet" not in page.locator("#qc-docs").inner_text()
+
+    answer = ask(page, NEW_QUESTION)
+    assert "Leuchtturm" in answer
+    card = page.locator("#qc-sources .qc-source").first
+    card.wait_for()
+    assert "wolfsburg-quellhausen.txt" in card.inner_text()
+    assert "Leuchtturm" in card.locator("mark.qc-quote").inner_text()
+    assert "7 Dokumente / documents" in page.locator("#qc-status").inner_text()  # 5 bundled + the XSS one + the new one
+
+
+def test_delete_and_rebuild_removes_the_document(page, server: Server) -> None:
+    page.get_by_role("tab", name="Dokumente / Documents").click()
+    page.locator("#qc-doc-choice input").click()
+    page.get_by_role("option", name="wolfsburg-quellhausen.txt").click()
+    page.locator("#qc-delete").click()  # confirm() is accepted by the dialog handler
+    page.wait_for_function("() => document.querySelector('#qc-delete-result').innerText.includes('deleted')")
+    assert not (server.docs / "wolfsburg-quellhausen.txt").exists()
+    page.dialogs.clear()  # type: ignore[attr-defined]
+    page.locator("#qc-rebuild").click()
+    page.wait_for_function(
+        "() => document.querySelector('#qc-progress').innerText.includes('removed (1): wolfsburg-quellhausen.txt')",
+        timeout=120_000,
+    )
+    assert "Leuchtturm" not in ask(page, NEW_QUESTION)
+
+
+def test_api_ask_matches_the_cli_json(server: Server) -> None:
+    from gradio_client import Client
+
+    client = Client(server.url, verbose=False)
+    result = client.predict("Seit wann kooperieren Niedersachsen und Tjumen?", api_name="/ask")
+    assert {"question", "language", "answer", "abstained", "citations"} <= set(result)
+    assert result["language"] == "de" and not result["abstained"]
+    assert result["citations"][0]["document"] == "000_2f8e9fa625a060b8.txt"
+    assert "1992" in result["citations"][0]["quote"]
+    cli = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", "--json", "--docs", str(server.docs), "--index", str(server.index),
+         "Seit wann kooperieren Niedersachsen und Tjumen?"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")},
+    )
+    import json
+
+    assert cli.returncode == 0, cli.stderr
+    assert json.loads(cli.stdout) == result
+    assert list(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/ask"]
+
+
+def test_no_endpoint_serves_files(server: Server) -> None:
+    for path in ["/etc/passwd", str(server.docs / "000_2f8e9fa625a060b8.txt"), "documents/000_2f8e9fa625a060b8.txt", "pyproject.toml"]:
+        for prefix in ("gradio_api/file=", "file="):
+            try:
+                with urllib.request.urlopen(server.url + prefix + path, timeout=5) as response:
+                    status = response.status
+            except urllib.error.HTTPError as err:
+                status = err.code
+            assert status in (403, 404), (prefix, path, status)
+
+
+def test_password_turns_on_login(tmp_path: Path, server: Server) -> None:
+    from gradio_client import Client
+
+    docs = tmp_path / "documents"
+    shutil.copytree(ROOT / "documents", docs)
+    shutil.copytree(server.index / "cache", tmp_path / "index" / "cache")  # embeddings already computed
+    srv = start_app(docs, tmp_path / "index", tmp_path / "app.log", {"ASSISTANT_PASSWORD": "geheim-123"})
+    try:
+        with pytest.raises(Exception):
+            Client(srv.url, verbose=False).predict("Seit wann kooperieren Niedersachsen und Tjumen?", api_name="/ask")
+        client = Client(srv.url, auth=("assistant", "geheim-123"), verbose=False)
+        assert "1992" in client.predict("Seit wann kooperieren Niedersachsen und Tjumen?", api_name="/ask")["answer"]
+    finally:
+        stop_app(srv.proc)
