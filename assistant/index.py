@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import sqlite3
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -64,6 +65,14 @@ class ChunkParams:
 
     def to_json(self) -> dict:
         return {"sentences_per_chunk": self.sentences_per_chunk, "overlap": self.overlap, "max_chars": self.max_chars}
+
+
+def _pause_for_crash_tests(stage: str) -> None:
+    """Crash tests set ASSISTANT_TEST_PAUSE_AT=<stage> to hold a real build at a known point and SIGKILL it there."""
+    if os.environ.get("ASSISTANT_TEST_PAUSE_AT") == stage:
+        sys.stderr.write(f"paused at {stage}\n")
+        sys.stderr.flush()
+        time.sleep(3600)
 
 
 def text_hash(text: str) -> str:
@@ -250,6 +259,8 @@ def _embed_missing(
         fresh = {h: v for (h, _), v in zip(batch, vecs)}
         cache.put_many(fresh)
         known.update(fresh)
+        if i + EMBED_BATCH < total:
+            _pause_for_crash_tests("embedding")
         if progress:
             progress("chunks", min(i + EMBED_BATCH, total), total)
     matrix = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
@@ -271,6 +282,7 @@ def _write_generation(folder: Path, manifest: dict, documents: dict[str, str], c
             "INSERT INTO chunks VALUES (?, ?, ?, ?, ?)", [(i, c.doc_id, c.start, c.end, c.text) for i, c in enumerate(chunks)]
         )
     db.close()
+    _pause_for_crash_tests("writing")
     vector_index = faiss.IndexFlatIP(vectors.shape[1])
     vector_index.add(vectors)
     faiss.write_index(vector_index, str(folder / "vectors.faiss"))
@@ -290,12 +302,14 @@ def _switch_to(index_dir: Path, folder: Path) -> None:
     tmp.write_text(folder.name, encoding="utf-8")
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
+    _pause_for_crash_tests("switching")
     os.replace(tmp, index_dir / "CURRENT")
     dir_fd = os.open(index_dir, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+    _pause_for_crash_tests("switched")
     keep = {folder.name, previous.name if previous else ""}
     for old in index_dir.glob("gen-*"):
         if old.name not in keep:
@@ -314,6 +328,7 @@ def update_index(
     started = time.monotonic()
     entries, skipped = scan_folder(docs_dir)
     with build_lock(index_dir):
+        _pause_for_crash_tests("locked")
         old_manifest, old_db = _previous_chunks(index_dir)
         if old_manifest and not full:
             check_model(old_manifest, embedder)
@@ -382,6 +397,7 @@ def update_index(
         _write_generation(tmp_folder, manifest, documents, chunks, vectors)
         final = index_dir / name
         os.replace(tmp_folder, final)
+        _pause_for_crash_tests("written")
         _switch_to(index_dir, final)
     return IndexReport(
         added=tuple(added),
