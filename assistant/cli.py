@@ -13,7 +13,7 @@ from typing import Sequence
 from .config import Settings, load_settings
 from .embedding import make_embedder
 from .generation import make_generator
-from .index import ChunkParams, IndexProblem
+from .index import ChunkParams, IndexBusy, IndexProblem
 from .pipeline import Assistant, BadQuestion
 from .records import Answer, IndexReport
 
@@ -124,7 +124,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     elif args.command == "ask":
         _require_folder(settings.docs_dir, "documents folder")
         assistant = make_assistant(settings)
-        report = assistant.update_if_stale()
+        try:
+            report = assistant.update_if_stale()
+        except IndexBusy:  # another process is rebuilding: answer from the live index meanwhile
+            report = None
+            sys.stderr.write("assistant: the index is being rebuilt; answering from the current index\n")
         if report is not None and not args.json:
             sys.stderr.write(render_report(report) + "\n")
         answer = assistant.ask(args.question)
