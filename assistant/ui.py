@@ -821,18 +821,19 @@ def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "") -
                             placeholder="Fragen Sie auf Deutsch oder Englisch – jede Antwort zitiert die Stellen aus Ihren Dokumenten. "
                             "<br>Ask in German or English – every answer cites the passages it comes from.",
                         )
-                        with gr.Row():
+                        with gr.Row(equal_height=True):
                             question = gr.Textbox(
                                 show_label=False,
-                                placeholder="Frage stellen und Enter drücken … / Ask a question and press Enter …",
+                                placeholder="Frage stellen, Enter drücken … / Ask a question, press Enter …",
                                 lines=1,
                                 max_lines=4,
-                                scale=6,
+                                scale=8,
                                 elem_id="qc-question",
                                 autofocus=True,
                             )
-                            send = gr.Button("Fragen / Ask", variant="primary", scale=1, min_width=120, elem_id="qc-send")
-                            clear = gr.Button("Neuer Chat / New chat", scale=1, min_width=170, elem_id="qc-new")
+                            send = gr.Button("Fragen / Ask", variant="primary", scale=0, min_width=150, elem_id="qc-send")
+                        with gr.Row():
+                            clear = gr.Button("Neuer Chat / New chat", size="sm", scale=0, min_width=170, elem_id="qc-new")
                         examples = gr.Examples(
                             examples=[[q] for q in EXAMPLES], inputs=[question], label="Beispiele / Examples", elem_id="qc-examples"
                         )
