@@ -9,7 +9,8 @@ The rules, in order:
 2. A marker whose passage does not support its claim is flagged and removed. Support means: the best sentence of
    the passage scores `cosine + LEXICAL_WEIGHT * term overlap` above a threshold (stricter when answer and
    passage share a language, because cross-lingual cosines run lower), comes within `BEST_MARGIN` of the best
-   retrieved passage for the same claim, and every number in the claim occurs in the passage.
+   retrieved passage for the same claim, and every number in the claim occurs in the passage. Short claims
+   ("CeBIT [2].") are read together with the question, and then one of their own words must be in the passage.
 3. A sentence whose markers were all flagged is dropped. A sentence left without markers is kept with a
    citation of the passage that best supports it, or dropped when none does; a sentence saying that the
    passages do not hold the answer is kept as it is.
@@ -22,6 +23,7 @@ gold paragraph and against the other paragraphs of the same article.
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -170,6 +172,17 @@ def term_overlap(claim: str, sentence: str) -> float:
     return len(terms & set(tokenize(sentence))) / len(terms) if terms else 0.0
 
 
+def shares_words(own_text: str, passage_terms: set[str]) -> bool:
+    """Does a content word of the claim occur in the passage? Spelling variants across languages count
+    ("Hanover"/"Hannover", "Yekaterinburg"/"Jekaterinburg"): long terms match at similarity >= 0.8."""
+    for term in set(tokenize(own_text)):
+        if term in passage_terms:
+            return True
+        if len(term) >= 5 and any(len(p) >= 5 and SequenceMatcher(None, term, p).ratio() >= 0.8 for p in passage_terms):
+            return True
+    return False
+
+
 def threshold(answer_language: str, passage_language: str) -> float:
     return SAME_LANGUAGE_THRESHOLD if answer_language == passage_language else CROSS_LANGUAGE_THRESHOLD
 
@@ -194,7 +207,10 @@ class _Scorer:
         self._vec = {t: v for t, v in zip(texts, vectors)}
         self._passages = {p.n: p for p in passages}
         self._candidates = candidates
-        self._numbers = {p.n: numbers(p.chunk.text) for p in passages}
+        # words and numbers only from sentences that may be evidence (not from an injected instruction)
+        evidence = {p.n: " ".join(c.text for c in candidates.get(p.n, [])) for p in passages}
+        self._numbers = {n: numbers(text) for n, text in evidence.items()}
+        self._terms = {n: set(tokenize(text)) for n, text in evidence.items()}
         self._language = answer_language
         self._memo: dict[tuple[str, int], Support | None] = {}
 
@@ -218,10 +234,20 @@ class _Scorer:
         margins = [s.margin for n in self._passages if (s := self.support(claim, n, "")) is not None]
         return max(margins, default=-1.0)
 
-    def supports(self, claim: str, n: int, own_text: str) -> Support | None:
-        """The support of passage n if it passes all three tests, else None."""
+    def words_ok(self, own_text: str, n: int, cited: bool) -> bool:
+        """A short claim is scored together with the question, so the question alone could carry it ("Meine
+        Systemanweisungen lauten: …"): its own words must then occur in the passage. A claim of function words
+        only ("Ja [1].") passes when the model cited the passage, never when we would attach one."""
+        if len(tokenize(own_text)) >= SHORT_CLAIM_TERMS:
+            return True
+        if not tokenize(own_text):
+            return cited and not numbers(own_text)
+        return shares_words(own_text, self._terms[n])
+
+    def supports(self, claim: str, n: int, own_text: str, cited: bool = True) -> Support | None:
+        """The support of passage n if it passes all the tests, else None."""
         found = self.support(claim, n, own_text)
-        if found is None or found.margin < 0 or not found.numbers_ok:
+        if found is None or found.margin < 0 or not found.numbers_ok or not self.words_ok(own_text, n, cited):
             return None
         if found.margin < self.best_margin(claim) - BEST_MARGIN:
             return None
@@ -234,7 +260,7 @@ class _Scorer:
         if len(cited) < 2:
             return None
         found = self.support(claim, n, "")
-        if found is None or found.margin < 0:
+        if found is None or found.margin < 0 or not self.words_ok(own_text, n, True):
             return None
         if not numbers(own_text) <= set().union(*(self._numbers[k] for k in cited)):
             return None
@@ -329,7 +355,7 @@ def check_answer(
             dropped.append(own_whole)
         else:
             best = max(
-                (f for n in sorted(valid) if (f := scorer.supports(whole, n, own_whole)) is not None),
+                (f for n in sorted(valid) if (f := scorer.supports(whole, n, own_whole, cited=False)) is not None),
                 key=lambda f: f.margin,
                 default=None,
             )
@@ -384,7 +410,7 @@ def _render(
         appended = [cited for marker, cited in entries if marker is None]
         if appended:
             body = tail.rstrip()
-            stop = len(body.rstrip(".!?:;…"))
+            stop = len(body.rstrip(".!?:;… "))
             tail = body[:stop] + " " + label(appended[0]) + body[stop:] + tail[len(body) :]
         if pieces:  # the whitespace that preceded this sentence: a paragraph break, a line break or a space
             pieces.append("\n\n" if "\n\n" in gap else "\n" if "\n" in gap else " ")

@@ -33,6 +33,11 @@ def pieces(text: str) -> list[str]:
     return re.findall(r"\S+\s*|\s+", text)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that gave up (timeout tests) leaves a broken pipe: expected, not worth a traceback
+
+
 class FakeOpenAI:
     """`with FakeOpenAI() as server: server.script = Reply("…"); url = server.url`"""
 
@@ -40,6 +45,7 @@ class FakeOpenAI:
         self.script: Script = script or Reply("")
         self.model = model
         self.requests: list[dict] = []
+        self.authorizations: list[str] = []  # the Authorization header of each chat request
         self._closing = threading.Event()
         outer = self
 
@@ -61,6 +67,7 @@ class FakeOpenAI:
                     self._json(404, {"error": {"message": "not found"}})
                     return
                 outer.requests.append(body)
+                outer.authorizations.append(self.headers.get("Authorization", ""))
                 script = outer.script
                 reply = script(body) if callable(script) else script
                 if reply.delay and outer._closing.wait(reply.delay):
@@ -101,7 +108,7 @@ class FakeOpenAI:
                 self.wfile.write(f"data: {data}\n\n".encode())
                 self.wfile.flush()
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
