@@ -352,7 +352,7 @@ def check_answer(
             plan[s] = entries  # a statement about the passages, not a claim from them: markers go, words stay
         elif any_valid:
             plan[s] = None
-            dropped.append(own_whole)
+            dropped.append(_tidy(own_whole))
         else:
             best = max(
                 (f for n in sorted(valid) if (f := scorer.supports(whole, n, own_whole, cited=False)) is not None),
@@ -361,7 +361,7 @@ def check_answer(
             )
             if best is None:
                 plan[s] = None
-                dropped.append(own_whole)
+                dropped.append(_tidy(own_whole))
             else:
                 attached += 1
                 plan[s] = [*entries, (None, [best.candidate])]

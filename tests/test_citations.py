@@ -137,7 +137,7 @@ def test_citation_of_a_passage_that_does_not_support_the_sentence_is_flagged_and
     result = check(text)
     assert result.text == "Düsseldorf und Moskau sind seit 1992 Partnerstädte [1]."
     assert result.report.flagged == 1 and result.report.kept == 1
-    assert result.report.dropped == ("Sven Fricke vom Barleber Unternehmerbüro hofft vor allem auf Gespräche zwischen Unternehmen .",)
+    assert result.report.dropped == ("Sven Fricke vom Barleber Unternehmerbüro hofft vor allem auf Gespräche zwischen Unternehmen.",)
     assert_verified(result)
 
 
