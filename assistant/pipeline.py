@@ -41,6 +41,7 @@ class Assistant:
         self._index: Index | None = None
         self._lock = threading.Lock()
         self._sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._memo_lock = threading.Lock()  # questions run in parallel threads (UI); one may evict another's entries
 
     # ------------------------------------------------------------ index
     def update(self, full: bool = False, progress: Progress | None = None) -> IndexReport:
@@ -65,15 +66,18 @@ class Assistant:
     # ------------------------------------------------------------ asking
     def _embed_sentences(self, texts: list[str]) -> np.ndarray:
         """Sentence vectors with a small LRU memo: follow-up questions often reread the same passages."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_vectors]
-        if missing:
-            for text, vec in zip(missing, self.embedder.embed_passages(missing)):
-                self._sentence_vectors[text] = vec
-        for text in texts:
-            self._sentence_vectors.move_to_end(text)
-        while len(self._sentence_vectors) > 5000:
-            self._sentence_vectors.popitem(last=False)
-        return np.stack([self._sentence_vectors[t] for t in texts])
+        with self._memo_lock:
+            found = {t: self._sentence_vectors[t] for t in texts if t in self._sentence_vectors}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:  # embedded outside the memo lock, so other questions' memo hits are not held up
+            found.update(zip(missing, self.embedder.embed_passages(missing)))
+        with self._memo_lock:
+            for text in dict.fromkeys(texts):
+                self._sentence_vectors[text] = found[text]
+                self._sentence_vectors.move_to_end(text)
+            while len(self._sentence_vectors) > 5000:
+                self._sentence_vectors.popitem(last=False)
+        return np.stack([found[t] for t in texts])
 
     def retrieval_text(self, question: str, history: Sequence[str]) -> str:
         if history and len(question.split()) <= FOLLOW_UP_WORDS:

