@@ -1,0 +1,176 @@
+"""Corpora for the speed benchmarks, all made from 10kGNAD's 1,028 German news articles (../shared/eval/gnad).
+
+- "1k": the first articles, unchanged, up to ~1,000 chunks: indexed cold with the real embedding model.
+- "10k", "100k": new documents recombined from runs of consecutive sentences of the "pool" articles.
+  Embedding 100k chunks with the 4-bit e5 engine takes hours on 2 cores, so these sizes embed every distinct
+  pool *sentence* once with the real model and give each recombined chunk the normalised, length-weighted
+  mean of its sentences' vectors, stored in the index's embedding cache under the chunk's text hash before the
+  build. The build then runs the product code unchanged (reading, chunking, SQLite, FAISS, BM25) and embeds
+  nothing; FAISS searches realistic, clustered, distinct vectors. Cold embedding speed is measured on "1k".
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .common import Timer, log
+
+POOL_ARTICLES = 400  # articles whose sentences make up the recombined corpora (~8.7k distinct sentences)
+QUESTION_ARTICLES = 120  # questions come from these, which are in the 1k corpus and in the pool
+
+ENGLISH_QUESTIONS = [
+    "How many refugees arrived in Austria last year?",
+    "What did the Austrian government decide about the upper limit for asylum seekers?",
+    "Who won the presidential election in Austria?",
+    "How did the stock markets react to the decision of the central bank?",
+    "What is the unemployment rate in Austria?",
+    "Which new smartphone did the company present?",
+    "What did the researchers find out in their study?",
+    "How many people died in the attack?",
+    "Who scored the goals in the football match?",
+    "Why did the trade union criticise the employers?",
+]
+
+
+def read_gnad(evaluation: Path) -> list[str]:
+    """Article texts in file order (label dropped); format in gnad/README.md."""
+    with open(evaluation / "gnad" / "test.csv", encoding="utf-8", newline="") as fh:
+        return [row[1] for row in csv.reader(fh, delimiter=";", quotechar="'") if len(row) >= 2 and row[1].strip()]
+
+
+def chunks_of(text: str, params, doc_id: str = "d"):
+    from assistant.chunking import chunk_text
+
+    return chunk_text(doc_id, text, params.sentences_per_chunk, params.overlap, params.max_chars)
+
+
+def sentences_of(text: str) -> list[str]:
+    from assistant.chunking import split_sentences
+
+    return [text[s.start : s.end] for s in split_sentences(text)]
+
+
+def write_docs(texts: list[str], folder: Path, prefix: str) -> list[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    for i, text in enumerate(texts):
+        name = f"{prefix}-{i:06d}.txt"
+        (folder / name).write_text(text, encoding="utf-8")
+        names.append(name)
+    return names
+
+
+def first_articles_for(texts: list[str], target_chunks: int, params) -> tuple[list[str], int]:
+    """The shortest prefix of the articles that reaches `target_chunks` chunks."""
+    total = 0
+    for i, text in enumerate(texts):
+        total += len(chunks_of(text, params))
+        if total >= target_chunks:
+            return texts[: i + 1], total
+    return texts, total
+
+
+# ---------------------------------------------------------------- sentence pool
+
+
+@dataclass
+class SentencePool:
+    articles: list[list[str]]  # sentences of each pool article, in order
+    vectors: dict[str, np.ndarray]  # distinct sentence text -> real passage embedding
+    embed_seconds: float | None  # None when loaded from an earlier run's file
+    embed_cpu_seconds: float | None
+
+
+def sentence_pool(texts: list[str], embedder, work: Path) -> SentencePool:
+    """Embed every distinct sentence of the pool articles once (kept in work/ for later runs)."""
+    articles = [sentences_of(t) for t in texts[:POOL_ARTICLES]]
+    distinct = sorted({s for a in articles for s in a})
+    key = hashlib.sha256(json.dumps([embedder.model_id, distinct], ensure_ascii=False).encode()).hexdigest()[:16]
+    store = work / f"sentence-pool-{key}.npy"
+    if store.is_file():
+        matrix = np.load(store)
+        return SentencePool(articles, dict(zip(distinct, matrix)), None, None)
+    log(f"embedding the sentence pool: {len(distinct)} distinct sentences of {len(articles)} articles (once; kept in {work})")
+    rows = []
+    with Timer() as t:
+        for i in range(0, len(distinct), 256):
+            rows.append(embedder.embed_passages(distinct[i : i + 256]))
+    matrix = np.concatenate(rows).astype(np.float32)
+    work.mkdir(parents=True, exist_ok=True)
+    np.save(store, matrix)
+    return SentencePool(articles, dict(zip(distinct, matrix)), t.wall, t.cpu)
+
+
+def recombined_documents(pool: SentencePool, target_chunks: int, params, seed: int) -> tuple[list[str], int]:
+    """New articles of 2-4 runs of 3-8 consecutive pool sentences each, until `target_chunks` chunks."""
+    rng = random.Random(seed)
+    docs, total = [], 0
+    while total < target_chunks:
+        runs = []
+        for _ in range(rng.randint(2, 4)):
+            article = pool.articles[rng.randrange(len(pool.articles))]
+            length = rng.randint(3, 8)
+            start = rng.randrange(max(1, len(article) - length + 1))
+            runs.append(" ".join(article[start : start + length]))
+        doc = "\n\n".join(runs)
+        docs.append(doc)
+        total += len(chunks_of(doc, params))
+    return docs, total
+
+
+def pooled_chunk_vectors(docs: list[str], pool: SentencePool, params) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Cache entries (chunk text hash -> vector) built from sentence vectors; also the sentences not in the pool."""
+    from assistant.index import text_hash
+
+    entries: dict[str, np.ndarray] = {}
+    missing: set[str] = set()
+    for doc in docs:
+        for chunk in chunks_of(doc, params):
+            h = text_hash(chunk.text)
+            if h in entries:
+                continue
+            sentences = sentences_of(chunk.text)
+            found = [(pool.vectors[s], len(s)) for s in sentences if s in pool.vectors]
+            missing.update(s for s in sentences if s not in pool.vectors)
+            if not found:
+                continue
+            vec = np.sum([v * w for v, w in found], axis=0)
+            entries[h] = (vec / np.linalg.norm(vec)).astype(np.float32)
+    return entries, sorted(missing)
+
+
+def seed_cache(index_dir: Path, embedder, entries: dict[str, np.ndarray]) -> None:
+    from assistant.index import EmbeddingCache
+
+    cache = EmbeddingCache(index_dir / "cache" / "embeddings.sqlite", embedder.model_id, embedder.dim)
+    try:
+        items = list(entries.items())
+        for i in range(0, len(items), 5000):
+            cache.put_many(dict(items[i : i + 5000]))
+    finally:
+        cache.close()
+
+
+# ---------------------------------------------------------------- questions
+
+
+def latency_questions(texts: list[str], n: int, seed: int = 7) -> list[str]:
+    """German questions made from sentences of articles in every corpus (their first words, as a search
+    question), plus fixed English news questions: about three German to one English."""
+    rng = random.Random(seed)
+    n_en = min(len(ENGLISH_QUESTIONS), n // 4)
+    german: list[str] = []
+    candidates = [s for t in texts[:QUESTION_ARTICLES] for s in sentences_of(t) if len(s.split()) >= 10]
+    rng.shuffle(candidates)
+    for sentence in candidates[: n - n_en]:
+        words = sentence.split()[: rng.randint(7, 11)]
+        german.append(" ".join(words).rstrip(",.;:") + "?")
+    questions = german + ENGLISH_QUESTIONS[:n_en]
+    rng.shuffle(questions)
+    return questions
