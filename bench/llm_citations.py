@@ -1,6 +1,8 @@
 """How the citation check treats a model's citations on the seed questions, with a scripted model.
 
-    python scripts/llm_citation_eval.py [--questions ../shared/eval/seeds/questions.jsonl] [--docs ../shared/corpus]
+    python -m bench.llm_citations [--questions ../shared/eval/seeds/questions.jsonl] [--docs ../shared/corpus] [--rows]
+
+`run(questions_file, docs_dir) -> dict` is what `python -m bench` can call.
 
 A scripted "model" behind a real OpenAI-compatible HTTP server (tests/fake_openai.py) reads each prompt, finds
 the passage that holds the gold evidence, and answers every question in three styles:

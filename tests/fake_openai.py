@@ -4,7 +4,7 @@ Streaming requests get Server-Sent Events (`data: {chunk}` lines, then `data: [D
 completion. Every request body is recorded, so tests can assert what the model was shown.
 
 A reply is a `Reply`, or a function of the request body returning one (for scripted "models" that read the
-prompt). Used by tests/test_generation.py and scripts/llm_citation_eval.py.
+prompt). Used by tests/test_generation.py and bench/llm_citations.py.
 """
 from __future__ import annotations
 
