@@ -24,7 +24,7 @@ SENTENCE_CANDIDATE_HITS = 3  # sentences are taken from this many top passages
 SECOND_QUOTE_MARGIN = 0.02  # a second quote is added when it scores this close to the best one
 
 NOT_FOUND = {"de": "Dazu steht nichts in den Dokumenten.", "en": "The documents don't say."}
-_EMPTY = {"de": "Bitte stellen Sie eine Frage.", "en": "Please ask a question."}
+_EMPTY = "Bitte stellen Sie eine Frage. / Please ask a question."  # no words, so no language to pick
 _TOO_LONG = {
     "de": f"Die Frage ist zu lang (höchstens {MAX_QUESTION_CHARS} Zeichen). Bitte kürzer fassen.",
     "en": f"The question is too long (at most {MAX_QUESTION_CHARS} characters). Please shorten it.",
@@ -42,7 +42,7 @@ def clean_question(question: str, language: str = "en") -> str:
     cleaned = "".join(" " if unicodedata.category(c).startswith("C") else c for c in question)
     cleaned = re.sub(r"\s+", " ", cleaned).strip()
     if not any(c.isalnum() for c in cleaned):
-        raise BadQuestion(_EMPTY[language])
+        raise BadQuestion(_EMPTY)
     return cleaned
 
 

@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from .answering import MAX_QUESTION_CHARS, clean_question
 from .config import Settings, load_settings
 from .embedding import make_embedder
 from .generation import make_generator
 from .index import ChunkParams, IndexBusy, IndexProblem
+from .language import detect_language
 from .pipeline import Assistant, BadQuestion
 from .records import Answer, IndexReport
 
@@ -122,6 +124,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         report = make_assistant(settings).update(full=args.full, progress=None if args.json else _progress)
         out.write((json.dumps(report.to_json(), ensure_ascii=False) if args.json else render_report(report)) + "\n")
     elif args.command == "ask":
+        clean_question(args.question, detect_language(args.question[:MAX_QUESTION_CHARS]))  # refuse before indexing
         _require_folder(settings.docs_dir, "documents folder")
         assistant = make_assistant(settings)
         try:
@@ -152,6 +155,8 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if hasattr(sys.stdout, "reconfigure"):  # a terminal that lacks „“ or Cyrillic shows '?', rather than no answer
+        sys.stdout.reconfigure(errors="replace")
     try:
         return run(argv)
     except (UsageError, BadQuestion, IndexProblem, FileNotFoundError, ValueError) as err:

@@ -16,7 +16,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # common German and English function words: they only add noise to BM25
 STOPWORDS = frozenset(
     """aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes auch auf aus bei
-    bin bis bist da damit dann das dass dein deine dem den denn der des dessen dich dir du dies diese diesem diesen
+    bin bis bist da damit dann das dass dein deine dem den denn der des dessen dich die dir du dies diese diesem diesen
     dieser dieses doch dort durch ein eine einem einen einer eines er es etwas euer eure für hatte hatten hat hier
     hin ich ihr ihre im in ist ja jede jedem jeden jeder jedes jene jetzt kann kein keine mein meine mich mir mit
     nach nicht nichts noch nun nur ob oder ohne sehr sein seine sich sie sind so solche soll sollte sondern sonst

@@ -1,32 +1,28 @@
-"""Hybrid retrieval: dense (FAISS) and BM25 ranks fused by weighted reciprocal-rank fusion, gated by language.
+"""Hybrid retrieval: dense (FAISS) cosine plus a language-gated share of normalised BM25.
 
-BM25 compares surface words, so it only helps when question and documents share a language: on XQuAD, plain
-fusion lifted German questions but dragged English questions over German text down (MRR .897 → .730).
-Our documents are German, so BM25 gets full weight for German questions and a small one for others, where
-it mostly contributes names and numbers that are spelt the same in both languages.
+BM25 compares surface words, so it only helps when question and documents share a language. Measured on
+XQuAD (German paragraphs; see README): reciprocal-rank fusion cost English questions MRR (.928 dense alone →
+.890 at a 0.2 weight), while adding `weight × BM25/max(BM25)` to the cosine lifted German questions
+(R@1 .932 → .952) and, at a small weight, English ones too (.884 → .889). The weights per language are below.
 """
 from __future__ import annotations
-
-from typing import Sequence
 
 import numpy as np
 
 from .index import Index
 from .records import Hit
 
-RRF_K = 60
-LEXICAL_WEIGHT = {"de": 1.0, "en": 0.2}
+LEXICAL_WEIGHT = {"de": 0.05, "en": 0.02}
 CANDIDATES = 50
 
 
-def fuse(dense_rows: Sequence[int], lexical_rows: Sequence[int], lexical_weight: float, k_rrf: int = RRF_K) -> list[tuple[int, float]]:
-    """Weighted reciprocal-rank fusion of two rankings (best first) → (row, score), best first; ties keep dense order."""
-    scores: dict[int, float] = {}
-    for rank, row in enumerate(dense_rows):
-        scores[int(row)] = scores.get(int(row), 0.0) + 1.0 / (k_rrf + rank + 1)
-    if lexical_weight > 0:
-        for rank, row in enumerate(lexical_rows):
-            scores[int(row)] = scores.get(int(row), 0.0) + lexical_weight / (k_rrf + rank + 1)
+def fuse(dense: dict[int, float], lexical: dict[int, float], lexical_weight: float) -> list[tuple[int, float]]:
+    """Cosine + weight × BM25 normalised by the best BM25 score → (row, score), best first.
+
+    `dense` must hold a cosine for every row in `lexical`.
+    """
+    top = max(lexical.values(), default=0.0)
+    scores = {row: cos + (lexical_weight * lexical.get(row, 0.0) / top if top > 0 else 0.0) for row, cos in dense.items()}
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
@@ -42,16 +38,17 @@ def retrieve(index: Index, query_vector: np.ndarray, question: str, language: st
     if index.size == 0:
         return []
     dense_rows, dense_scores = dense_search(index, query_vector, CANDIDATES)
-    lexical_rows, _ = index.lexical.search(question, CANDIDATES)
-    fused = fuse(dense_rows, lexical_rows, LEXICAL_WEIGHT.get(language, LEXICAL_WEIGHT["en"]))[:k]
+    lexical_rows, lexical_scores = index.lexical.search(question, CANDIDATES)
+    dense = {int(r): float(s) for r, s in zip(dense_rows, dense_scores)}
+    for row in lexical_rows:
+        if int(row) not in dense:  # found by BM25 alone: its exact cosine still counts
+            dense[int(row)] = float(index.vectors.reconstruct(int(row)) @ query_vector)
+    lexical = {int(r): float(s) for r, s in zip(lexical_rows, lexical_scores)}
+    fused = fuse(dense, lexical, LEXICAL_WEIGHT.get(language, LEXICAL_WEIGHT["en"]))[:k]
     dense_rank = {int(r): i for i, r in enumerate(dense_rows)}
-    dense_score = {int(r): float(s) for r, s in zip(dense_rows, dense_scores)}
     lexical_rank = {int(r): i for i, r in enumerate(lexical_rows)}
     rows = [row for row, _ in fused]
-    for row in rows:
-        if row not in dense_score:  # found by BM25 alone: still needs its cosine for the relevance threshold
-            dense_score[row] = float(index.vectors.reconstruct(row) @ query_vector)
     return [
-        Hit(chunk, score, dense_score[row], dense_rank.get(row), lexical_rank.get(row))
+        Hit(chunk, score, dense[row], dense_rank.get(row), lexical_rank.get(row))
         for chunk, (row, score) in zip(index.chunks(rows), fused)
     ]

@@ -1,0 +1,58 @@
+"""Shared fixtures: a deterministic fake embedder for the fast tier, the real packaged models for the model tier."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.lexical import tokenize
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_DOCS = REPO / "documents"
+
+
+class FakeEmbedder:
+    """Bag of stemmed words hashed into 64 dimensions: deterministic, instant, and similar texts score similar."""
+
+    backend = "fake"
+
+    def __init__(self, model_id: str = "fake-64") -> None:
+        self.model_id = model_id
+        self.dim = 64
+        self.passages_embedded = 0
+
+    def _vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for token in tokenize(text) or ["<empty>"]:
+            vec[int(hashlib.md5(token.encode()).hexdigest(), 16) % self.dim] += 1.0
+        return vec / np.linalg.norm(vec)
+
+    def embed_passages(self, texts):
+        self.passages_embedded += len(texts)
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_query(self, text):
+        return self._vector(text)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def seed_docs(tmp_path: Path) -> Path:
+    """A private copy of the five bundled seed documents."""
+    docs = tmp_path / "documents"
+    shutil.copytree(SEED_DOCS, docs, ignore=shutil.ignore_patterns(".*"))
+    return docs
+
+
+@pytest.fixture(scope="session")
+def e5_embedder():
+    from assistant.embedding import make_embedder
+
+    return make_embedder()
