@@ -200,8 +200,9 @@ class Support:
 class _Scorer:
     """Scores claims against passage sentences; all vectors are computed in one batch up front."""
 
-    def __init__(self, claims: Sequence[str], passages: Sequence[Passage], candidates: dict[int, list[Candidate]],
-                 embed: Callable[[list[str]], np.ndarray], answer_language: str) -> None:
+    def __init__(self, claims: dict[str, str], passages: Sequence[Passage], candidates: dict[int, list[Candidate]],
+                 embed: Callable[[list[str]], np.ndarray]) -> None:
+        """`claims` maps each claim to the language it is written in."""
         texts = list(dict.fromkeys([*claims, *(c.text for cs in candidates.values() for c in cs)]))
         vectors = embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
         self._vec = {t: v for t, v in zip(texts, vectors)}
@@ -211,7 +212,7 @@ class _Scorer:
         evidence = {p.n: " ".join(c.text for c in candidates.get(p.n, [])) for p in passages}
         self._numbers = {n: numbers(text) for n, text in evidence.items()}
         self._terms = {n: set(tokenize(text)) for n, text in evidence.items()}
-        self._language = answer_language
+        self._language = claims
         self._memo: dict[tuple[str, int], Support | None] = {}
 
     def support(self, claim: str, n: int, own_text: str) -> Support | None:
@@ -219,7 +220,7 @@ class _Scorer:
         key = (claim, n)
         if key not in self._memo:
             best: Support | None = None
-            limit = threshold(self._language, self._passages[n].language)
+            limit = threshold(self._language[claim], self._passages[n].language)
             for cand in self._candidates.get(n, []):
                 score = float(self._vec[claim] @ self._vec[cand.text]) + LEXICAL_WEIGHT * term_overlap(claim, cand.text)
                 if best is None or score - limit > best.margin:
@@ -267,11 +268,19 @@ class _Scorer:
         return found
 
 
-def _claims_for(text: str, sentence: Sentence, question: str) -> tuple[str, list[tuple[Marker, str, str]]]:
-    """The sentence's claim, and per marker the claim of the clause just before it (own words, scored text)."""
+def _claims_for(text: str, sentence: Sentence, question: str, languages: dict[str, str], answer_language: str,
+                language_of: Callable[[str], str] | None) -> tuple[str, list[tuple[Marker, str, str]]]:
+    """The sentence's claim, and per marker the claim of the clause just before it (own words, scored text).
+    Records each claim's language in `languages`: short claims are read with the question, in its language."""
 
     def scored(words: str) -> str:
-        return f"{question} {words}" if len(tokenize(words)) < SHORT_CLAIM_TERMS else words
+        if len(tokenize(words)) < SHORT_CLAIM_TERMS:
+            claim = f"{question} {words}"
+            languages[claim] = answer_language
+        else:
+            claim = words
+            languages[claim] = language_of(words) if language_of else answer_language
+        return claim
 
     whole = claim_text(text[sentence.start : sentence.end])
     per_marker = []
@@ -293,8 +302,12 @@ def check_answer(
     embed: Callable[[list[str]], np.ndarray],
     document_text: Callable[[str], str | None],
     answer_language: str,
+    language_of: Callable[[str], str] | None = None,
 ) -> CheckedAnswer:
-    """Apply the rules in the module docstring to a model's answer over `passages`."""
+    """Apply the rules in the module docstring to a model's answer over `passages`.
+
+    `answer_language` is the language the answer was asked in; `language_of`, when given, tells the language of
+    each longer sentence, since a model may mix (an English sentence, then a German quote)."""
     sentences = split_answer(text)
     valid = {p.n for p in passages}
     candidates: dict[int, list[Candidate]] = {}
@@ -308,12 +321,9 @@ def check_answer(
             if doc is not None and doc[c.span.start : c.span.end] == c.text and tokenize(c.text) and not is_instruction(c.text)
         ]
 
-    claims = {}
-    for s in sentences:
-        whole, per_marker = _claims_for(text, s, question)
-        claims[s] = (whole, per_marker)
-    all_claims = [c for whole, pm in claims.values() for c in (whole, *(sc for _, _, sc in pm if sc))]
-    scorer = _Scorer(all_claims, passages, candidates, embed, answer_language)
+    languages: dict[str, str] = {}
+    claims = {s: _claims_for(text, s, question, languages, answer_language, language_of) for s in sentences}
+    scorer = _Scorer(languages, passages, candidates, embed)
 
     kept = removed = flagged = attached = 0
     dropped: list[str] = []
@@ -424,6 +434,6 @@ def _tidy(sentence: str) -> str:
     return sentence.strip()
 
 
-def passages_from_hits(hits: Sequence[Hit], language_of: Callable[[str], str]) -> list[Passage]:
+def passages_from_hits(hits: Sequence[Hit], language_of: Callable[[Chunk], str]) -> list[Passage]:
     """Number the hits from 1 in retrieval order, as the prompt shows them."""
-    return [Passage(i, hit.chunk, language_of(hit.chunk.text)) for i, hit in enumerate(hits, 1)]
+    return [Passage(i, hit.chunk, language_of(hit.chunk)) for i, hit in enumerate(hits, 1)]

@@ -19,7 +19,7 @@ import numpy as np
 from .answering import MAX_QUESTION_CHARS, NOT_FOUND
 from .citations import CheckReport, Passage, check_answer, claim_text, passages_from_hits
 from .language import detect_language
-from .records import Answer, Hit
+from .records import Answer, Chunk, Hit
 
 MAX_ANSWER_TOKENS = 600
 MAX_REWRITE_TOKENS = 120
@@ -246,8 +246,21 @@ def check_notes(report: CheckReport, language: str) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def answer_language(text: str, asked: str) -> str:
-    """The language the model actually wrote in: it decides which support threshold applies."""
+def document_language(document_text: Callable[[str], str | None]) -> Callable[[Chunk], str]:
+    """Language of a passage, judged on its whole document: a chunk of names and addresses alone reads as English."""
+    cache: dict[str, str] = {}
+
+    def language_of(chunk: Chunk) -> str:
+        if chunk.doc_id not in cache:
+            text = document_text(chunk.doc_id) or chunk.text
+            cache[chunk.doc_id] = detect_language(text[:5000])
+        return cache[chunk.doc_id]
+
+    return language_of
+
+
+def written_language(text: str, asked: str) -> str:
+    """The language a sentence of the answer is written in (it decides which support threshold applies)."""
     words = claim_text(text)
     return detect_language(words, default=asked) if len(words.split()) >= 4 else asked
 
@@ -272,7 +285,7 @@ def llm_answer_stream(
         answer = fallback_answer(failure.reason, language, extractive())
         yield answer.text, answer
         return None
-    passages = passages_from_hits(hits, lambda text: detect_language(text[:1000]))
+    passages = passages_from_hits(hits, document_language(document_text))
     asked = standalone or question
     raw = ""
     try:
@@ -290,7 +303,8 @@ def llm_answer_stream(
         answer = fallback_answer("empty", language, extractive())
         yield answer.text, answer
         return None
-    checked = check_answer(text, asked, passages, embed, document_text, answer_language(text, language))
+    checked = check_answer(text, asked, passages, embed, document_text, language,
+                           lambda sentence: written_language(sentence, language))
     notes = check_notes(checked.report, language)
     if checked.citations:
         answer = Answer(question, language, checked.text, False, checked.citations, notes)

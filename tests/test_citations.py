@@ -226,3 +226,15 @@ def test_paraphrases_and_translations_are_kept(e5, answer, language, question):
 def test_citations_of_the_wrong_passage_are_flagged(e5, answer, language, question):
     result = check(answer, embed=e5, language=language, question=question)
     assert result.citations == () and result.report.flagged == 1, result
+
+
+@pytest.mark.model
+def test_mixed_language_answer_is_judged_sentence_by_sentence(e5):
+    from assistant.language import detect_language
+
+    answer = ("In June 2018 Yekaterinburg took part in the CeBIT IT fair in Hanover [2]. "
+              "Im Juni 2018 nahm Jekaterinburg an der IT-Messe CeBIT in Hannover teil [2].")
+    result = check_answer(answer, "Which fair did Yekaterinburg attend in 2018?", PASSAGES, e5, document_text, "en",
+                          lambda sentence: detect_language(sentence, default="en"))
+    assert result.report.kept == 2 and result.report.flagged == 0
+    assert result.text.count("[1]") == 2 and len(result.citations) == 1
