@@ -179,7 +179,10 @@ class OpenAIGenerator:
             return self._client
 
     def chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
-        import openai
+        try:
+            import openai
+        except ImportError as err:
+            raise GenerationError("error", "the openai package is missing: pip install openai") from err
 
         deadline = time.monotonic() + self.timeout * self.TOTAL_FACTOR
         try:
