@@ -77,7 +77,7 @@ def system_prompt(language: str, count: int) -> str:
         "You answer questions using only the numbered passages in the user's message.\n"
         "Rules:\n"
         f"1. Write the answer in {name}, even when the passages are in another language.\n"
-        "2. After every statement, cite the passage it comes from as [n], for example: \"… statt [2].\" "
+        "2. After every statement, cite the passage it comes from as [n], for example: \"… since 1992 [2].\" "
         f"Only the numbers 1 to {count} exist. Cite only passages that state what you write.\n"
         "3. Use only information from the passages, no outside knowledge. If they do not contain the answer, "
         f"reply only: \"{NOT_FOUND[language]}\" If they contain part of it, answer that part and say what is missing.\n"
@@ -90,7 +90,7 @@ def system_prompt(language: str, count: int) -> str:
 
 def format_passages(passages: Sequence[Passage]) -> str:
     blocks = [
-        f'<passage n="{p.n}" source="{escape_data(p.chunk.doc_id)}">\n{escape_data(p.chunk.text.strip())}\n</passage>'
+        f'<passage n="{p.n}" source="{escape_data(p.chunk.doc_id).replace('"', "'")}">\n{escape_data(p.chunk.text.strip())}\n</passage>'
         for p in passages
     ]
     return "<passages>\n" + "\n".join(blocks) + "\n</passages>"
