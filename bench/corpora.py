@@ -87,9 +87,9 @@ class SentencePool:
     embed_cpu_seconds: float | None
 
 
-def sentence_pool(texts: list[str], embedder, work: Path) -> SentencePool:
+def sentence_pool(texts: list[str], embedder, work: Path, n_articles: int | None = None) -> SentencePool:
     """Embed every distinct sentence of the pool articles once (kept in work/ for later runs)."""
-    articles = [sentences_of(t) for t in texts[:POOL_ARTICLES]]
+    articles = [sentences_of(t) for t in texts[: n_articles or POOL_ARTICLES]]
     distinct = sorted({s for a in articles for s in a})
     key = hashlib.sha256(json.dumps([embedder.model_id, distinct], ensure_ascii=False).encode()).hexdigest()[:16]
     store = work / f"sentence-pool-{key}.npy"

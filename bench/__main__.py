@@ -1,0 +1,76 @@
+"""`python -m bench` (what `make bench` runs): quality and speed, written to bench/results.json.
+
+    python -m bench                        # quality + speed at 1k and 10k chunks (~15-25 min on 2 cores)
+    python -m bench --100k                 # also 100k chunks (adds ~10-15 min)
+    python -m bench --sizes 1k,10k,100k --repeats 3 --questions 40
+    python -m bench --skip-quality         # speed only (quality results of the last run are kept)
+    python -m bench --tables               # print the README tables from bench/results.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .common import ROOT, BenchError, Timer, eval_dir, log
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1k,10k", help="comma-separated chunk counts: ≤5k real articles, cold; larger recombined")
+    parser.add_argument("--100k", dest="with_100k", action="store_true", help="add the 100k-chunk size")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats for warm builds, add-one and engine runs (medians)")
+    parser.add_argument("--questions", type=int, default=40, help="questions per latency run")
+    parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-engine", action="store_true", help="skip the embedding-engine-only runs")
+    parser.add_argument("--pool-articles", type=int, default=None, help="articles whose sentences build the large corpora")
+    parser.add_argument("--eval", dest="eval_dir", help="evaluation data (default ../shared/eval)")
+    parser.add_argument("--work", type=Path, default=ROOT / "bench" / ".work", help="scratch folder (kept: sentence-pool vectors)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--tables", action="store_true", help="only print the tables of --out")
+    args = parser.parse_args(argv)
+
+    from .report import render
+
+    if args.tables:
+        if not args.out.is_file():
+            raise BenchError(f"{args.out} not found; run `python -m bench` first")
+        sys.stdout.write(render(json.loads(args.out.read_text(encoding="utf-8"))))
+        return 0
+    evaluation = eval_dir(args.eval_dir)
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    if args.with_100k and "100k" not in sizes:
+        sizes.append("100k")
+    args.work.mkdir(parents=True, exist_ok=True)
+
+    from .machine import load_average, machine_facts
+
+    previous = json.loads(args.out.read_text(encoding="utf-8")) if args.out.is_file() else {}
+    results = {"machine": machine_facts(), "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])}
+    with Timer() as total:
+        if not args.skip_quality:
+            from .quality import run_quality
+
+            results["quality"] = run_quality(evaluation, args.work)
+        elif previous.get("quality"):
+            results["quality"] = previous["quality"] | {"from_earlier_run": previous.get("machine", {}).get("started_utc")}
+        if not args.skip_speed:
+            from .speed import run_speed
+
+            results["speed"] = run_speed(evaluation, args.work, sizes, args.repeats, args.questions,
+                                         engine=not args.skip_engine, pool_articles=args.pool_articles)
+        elif previous.get("speed"):
+            results["speed"] = previous["speed"] | {"from_earlier_run": previous.get("machine", {}).get("started_utc")}
+    results["machine"]["load_average_at_end"] = load_average()
+    results["seconds"] = round(total.wall, 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    log(f"wrote {args.out} ({total.wall / 60:.1f} min)")
+    sys.stdout.write(render(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
