@@ -89,10 +89,10 @@ def system_prompt(language: str, count: int) -> str:
 
 
 def format_passages(passages: Sequence[Passage]) -> str:
-    blocks = [
-        f'<passage n="{p.n}" source="{escape_data(p.chunk.doc_id).replace('"', "'")}">\n{escape_data(p.chunk.text.strip())}\n</passage>'
-        for p in passages
-    ]
+    def source(p: Passage) -> str:
+        return escape_data(p.chunk.doc_id).replace('"', "'")
+
+    blocks = [f'<passage n="{p.n}" source="{source(p)}">\n{escape_data(p.chunk.text.strip())}\n</passage>' for p in passages]
     return "<passages>\n" + "\n".join(blocks) + "\n</passages>"
 
 
