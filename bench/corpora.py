@@ -21,7 +21,7 @@ import numpy as np
 
 from .common import Timer, log
 
-POOL_ARTICLES = 400  # articles whose sentences make up the recombined corpora (~8.7k distinct sentences)
+POOL_ARTICLES = 250  # articles whose sentences make up the recombined corpora (~5.5k distinct sentences)
 QUESTION_ARTICLES = 120  # questions come from these, which are in the 1k corpus and in the pool
 
 ENGLISH_QUESTIONS = [
@@ -108,17 +108,20 @@ def sentence_pool(texts: list[str], embedder, work: Path, n_articles: int | None
 
 
 def recombined_documents(pool: SentencePool, target_chunks: int, params, seed: int) -> tuple[list[str], int]:
-    """New articles of 2-4 runs of 3-8 consecutive pool sentences each, until `target_chunks` chunks."""
+    """New articles of 4-16 runs of 1-3 consecutive pool sentences each, until `target_chunks` chunks.
+
+    Runs are short so that almost every 4-sentence chunk mixes runs: the corpus then has ~target distinct chunk
+    texts and vectors (long runs would repeat the pool's few thousand sentence windows over and over)."""
     rng = random.Random(seed)
     docs, total = [], 0
     while total < target_chunks:
         runs = []
-        for _ in range(rng.randint(2, 4)):
+        for _ in range(rng.randint(4, 16)):
             article = pool.articles[rng.randrange(len(pool.articles))]
-            length = rng.randint(3, 8)
+            length = rng.randint(1, 3)
             start = rng.randrange(max(1, len(article) - length + 1))
             runs.append(" ".join(article[start : start + length]))
-        doc = "\n\n".join(runs)
+        doc = " ".join(runs[:2]) + "\n\n" + " ".join(runs[2:])
         docs.append(doc)
         total += len(chunks_of(doc, params))
     return docs, total

@@ -37,7 +37,7 @@ def main(argv=None) -> int:
     from assistant.language import detect_language
     from assistant.retrieval import CANDIDATES, dense_search
 
-    from .common import median, ms, new_assistant, percentile
+    from .common import cpu_seconds, median, ms, new_assistant, percentile
 
     questions = json.loads(args.questions.read_text(encoding="utf-8"))
     started = time.perf_counter()
@@ -47,16 +47,19 @@ def main(argv=None) -> int:
     rss_loaded = _status_mb("VmRSS")
     for q in ("Wer hat das gesagt?", "What happened?"):  # loads the model and touches every structure once
         assistant.ask(q)
-    parts: dict[str, list[float]] = {k: [] for k in ("ask", "ask_sentences_cached", "query_embedding", "faiss", "bm25")}
+    parts: dict[str, list[float]] = {k: [] for k in ("ask", "ask_sentences_cached", "query_embedding", "faiss", "bm25",
+                                                      "ask_cpu", "ask_sentences_cached_cpu")}
     abstained = 0
     for q in questions:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_seconds()
         answer = assistant.ask(q)
         parts["ask"].append(time.perf_counter() - t)
+        parts["ask_cpu"].append(cpu_seconds() - c)
         abstained += answer.abstained
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_seconds()
         assistant.ask(q)
         parts["ask_sentences_cached"].append(time.perf_counter() - t)
+        parts["ask_sentences_cached_cpu"].append(cpu_seconds() - c)
         t = time.perf_counter()
         vector = assistant.embedder.embed_query(q)
         parts["query_embedding"].append(time.perf_counter() - t)
@@ -78,6 +81,7 @@ def main(argv=None) -> int:
         "rss_anon_end_mb": _status_mb("RssAnon"),
         "rss_file_end_mb": _status_mb("RssFile"),
         "vector_index": type(index.vectors).__name__,
+        "load_average": [round(x, 2) for x in __import__("os").getloadavg()],
     }
     for name, values in parts.items():
         result[f"{name}_p50_ms"] = ms(median(values))
