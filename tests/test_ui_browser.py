@@ -358,17 +358,41 @@ def test_no_endpoint_serves_files(server: Server) -> None:
             assert status in (403, 404), (prefix, path, status)
 
 
-def test_password_turns_on_login(tmp_path: Path, server: Server) -> None:
+def test_password_login_and_upload_limit(tmp_path: Path, server: Server, browser) -> None:
     from gradio_client import Client
 
     docs = tmp_path / "documents"
     shutil.copytree(ROOT / "documents", docs)
     shutil.copytree(server.index / "cache", tmp_path / "index" / "cache")  # embeddings already computed
-    srv = start_app(docs, tmp_path / "index", tmp_path / "app.log", {"ASSISTANT_PASSWORD": "geheim-123"})
+    srv = start_app(
+        docs, tmp_path / "index", tmp_path / "app.log", {"ASSISTANT_PASSWORD": "geheim-123", "ASSISTANT_MAX_UPLOAD_MB": "1"}
+    )
     try:
         with pytest.raises(Exception):
             Client(srv.url, verbose=False).predict("Seit wann kooperieren Niedersachsen und Tjumen?", api_name="/ask")
         client = Client(srv.url, auth=("assistant", "geheim-123"), verbose=False)
         assert "1992" in client.predict("Seit wann kooperieren Niedersachsen und Tjumen?", api_name="/ask")["answer"]
+
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        pg = context.new_page()
+        pg.goto(srv.url)
+        pg.fill("input[type=text]", "assistant")
+        pg.fill("input[type=password]", "falsch")
+        pg.keyboard.press("Enter")
+        pg.wait_for_selector("text=Incorrect Credentials", timeout=10_000)
+        assert pg.locator("#qc-question").count() == 0
+        pg.fill("input[type=text]", "assistant")
+        pg.fill("input[type=password]", "geheim-123")
+        pg.get_by_role("button", name="Login").click()
+        pg.wait_for_selector("#qc-question textarea")
+        pg.get_by_role("tab", name="Dokumente / Documents").click()
+        assert "max. 1 MB" in pg.locator("#qc-upload").inner_text()
+        pg.set_input_files(
+            "#qc-upload input[type=file]",
+            files=[{"name": "gross.txt", "mimeType": "text/plain", "buffer": b"Wort " * 300_000}],  # 1.5 MB
+        )
+        pg.wait_for_selector("text=exceed the maximum allowed size", timeout=10_000)
+        assert not (docs / "gross.txt").exists()
+        context.close()
     finally:
         stop_app(srv.proc)
