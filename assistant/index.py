@@ -59,6 +59,10 @@ class IndexBusy(IndexProblem):
     pass
 
 
+class IndexDamaged(IndexProblem):
+    pass
+
+
 @dataclass(frozen=True)
 class ChunkParams:
     sentences_per_chunk: int = 4
@@ -181,6 +185,11 @@ def read_manifest(index_dir: Path) -> dict | None:
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8")) if folder else None
 
 
+def _one_line(err: BaseException) -> str:
+    lines = str(err).strip().splitlines()
+    return (lines[0] if lines else type(err).__name__)[:160]
+
+
 def check_model(manifest: dict, embedder: Embedder) -> None:
     if manifest["model_id"] != embedder.model_id:
         raise ModelMismatch(
@@ -194,10 +203,23 @@ def load_index(index_dir: Path, embedder: Embedder) -> Index:
     folder = _current_generation(index_dir)
     if folder is None:
         raise IndexMissing(f"no index in {index_dir}; run `assistant index` first")
-    index = Index(folder)
+    try:
+        index = Index(folder)
+    except Exception as err:  # a damaged file must not surface as a traceback from faiss, bm25s or sqlite
+        raise IndexDamaged(
+            f"the index in {folder} cannot be read ({_one_line(err)}); run `assistant index` to rebuild it"
+        ) from err
     try:
         check_model(index.manifest, embedder)
-    except ModelMismatch:
+        (last,) = index._db.execute("SELECT max(row) FROM chunks").fetchone()
+        if not index.size == index.lexical.size == (-1 if last is None else last) + 1:
+            raise IndexDamaged(f"the index in {folder} is inconsistent; run `assistant index` to rebuild it")
+    except sqlite3.Error as err:
+        index.close()
+        raise IndexDamaged(
+            f"the index in {folder} cannot be read ({_one_line(err)}); run `assistant index` to rebuild it"
+        ) from err
+    except IndexProblem:
         index.close()
         raise
     return index
@@ -207,8 +229,11 @@ def load_index(index_dir: Path, embedder: Embedder) -> Index:
 
 
 def is_stale(docs_dir: Path, index_dir: Path, chunk_params: ChunkParams) -> bool:
-    """True when the documents folder no longer matches the live index (or there is none)."""
-    manifest = read_manifest(index_dir)
+    """True when the documents folder no longer matches the live index (or there is none, or it is damaged)."""
+    try:
+        manifest = read_manifest(index_dir)
+    except (OSError, ValueError):
+        return True
     if manifest is None or manifest.get("chunking") != chunk_params.to_json():
         return True
     entries, _ = scan_folder(docs_dir)
@@ -240,7 +265,16 @@ def _previous_chunks(index_dir: Path) -> tuple[dict, sqlite3.Connection | None]:
     if folder is None:
         return {}, None
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    return manifest, sqlite3.connect(f"file:{folder / 'store.sqlite'}?mode=ro", uri=True)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise ValueError("manifest.json is not an index manifest")
+    db = sqlite3.connect(f"file:{folder / 'store.sqlite'}?mode=ro", uri=True)
+    try:
+        db.execute("SELECT id, text FROM documents LIMIT 1").fetchall()
+        db.execute("SELECT row, doc_id, start, end FROM chunks LIMIT 1").fetchall()
+    except sqlite3.Error:
+        db.close()
+        raise
+    return manifest, db
 
 
 def _embed_missing(
@@ -352,7 +386,10 @@ def update_index(
     entries, skipped = scan_folder(docs_dir)
     with build_lock(index_dir):
         _pause_for_crash_tests("locked")
-        old_manifest, old_db = _previous_chunks(index_dir)
+        try:
+            old_manifest, old_db = _previous_chunks(index_dir)
+        except (OSError, ValueError, sqlite3.Error):  # a damaged live generation: rebuild it from the documents
+            old_manifest, old_db = {}, None
         if old_manifest and not full:
             check_model(old_manifest, embedder)
         reuse = (

@@ -143,3 +143,40 @@ def test_sigkill_when_the_index_folder_changes_and_at_random_moments(base_index,
     assert_index_whole(index, embedder, {p.name for p in docs.iterdir()})
     assert_answers(index, docs, embedder)
     assert not list(index.glob("*.tmp")) and len(list(index.glob("gen-*"))) <= 2
+
+
+# What a disk error, a half-finished copy or a stray editor can leave in the live generation.
+DAMAGE = {
+    "vectors.faiss garbage": lambda gen: (gen / "vectors.faiss").write_bytes(b"garbage"),
+    "vectors.faiss truncated": lambda gen: (gen / "vectors.faiss").write_bytes((gen / "vectors.faiss").read_bytes()[:100]),
+    "store.sqlite garbage": lambda gen: (gen / "store.sqlite").write_bytes(b"garbage" * 1000),
+    "store.sqlite missing": lambda gen: (gen / "store.sqlite").unlink(),
+    "manifest.json garbage": lambda gen: (gen / "manifest.json").write_text("{garbage"),
+    "bm25 array garbage": lambda gen: (gen / "bm25" / "indptr.csc.index.npy").write_bytes(b"\x93NUMPY garbage"),
+    "bm25 vocab missing": lambda gen: (gen / "bm25" / "vocab.index.json").unlink(),
+}
+
+
+def test_a_damaged_index_is_reported_in_one_line_and_the_next_build_repairs_it(base_index, embedder, tmp_path):
+    """Each kind of damage, one at a time: `assistant ask` answers (it noticed and rebuilt) or refuses with one
+    line that says to run `assistant index`; never a traceback. `assistant index` then repairs the index."""
+    docs, index = copy_index(base_index, tmp_path)
+    pristine = tmp_path / "pristine"
+    import shutil
+
+    shutil.copytree(index, pristine)
+    ask = ("ask", BASE_QUESTION, "--docs", str(docs), "--index", str(index))
+    for name, damage in DAMAGE.items():
+        shutil.rmtree(index)
+        shutil.copytree(pristine, index)
+        damage(index / current_generation(index))
+        first = run_cli(*ask, cwd=tmp_path)
+        err = first.stderr.decode()
+        assert "Traceback" not in err, (name, err)
+        if first.returncode != 0:
+            assert first.returncode == 2 and err.count("\n") == 1 and "assistant index" in err, (name, err)
+            repaired = run_cli("index", "--docs", str(docs), "--index", str(index), cwd=tmp_path)
+            assert repaired.returncode == 0, (name, repaired.stderr.decode())
+            first = run_cli(*ask, cwd=tmp_path)
+        assert first.returncode == 0 and BASE_ANSWER in first.stdout.decode(), (name, first.stderr.decode())
+        assert_index_whole(index, embedder)
