@@ -5,6 +5,7 @@ generation and reloads it, so a long-running UI always answers from a whole inde
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -20,7 +21,15 @@ from .language import detect_language
 from .records import Answer, Hit, IndexReport
 from .retrieval import retrieve
 
-FOLLOW_UP_WORDS = 8  # questions this short are read together with the previous one ("Und wann war das?")
+FOLLOW_UP_WORDS = 8
+# A short question that starts with "und/and/…" or refers back ("das", "sie", "there", "then") is read
+# together with the previous one ("Und wann war das?"); a short question without them stands alone.
+_REFERS_BACK = re.compile(
+    r"^(und|aber|auch|and|but|also|what about|how about)\b"
+    r"|\b(das|dies\w*|dort|damals|dabei|davon|dafür|daran|darüber|er|sie|es|ihm|ihr|ihre\w*|ihnen|sein\w*|dessen|deren"
+    r"|it|its|that|this|these|those|they|them|their|he|she|him|his|her|there|then)\b",
+    re.I,
+)
 
 
 class Assistant:
@@ -79,8 +88,10 @@ class Assistant:
                 self._sentence_vectors.popitem(last=False)
         return np.stack([found[t] for t in texts])
 
-    def retrieval_text(self, question: str, history: Sequence[str]) -> str:
-        if history and len(question.split()) <= FOLLOW_UP_WORDS:
+    @staticmethod
+    def retrieval_text(question: str, history: Sequence[str]) -> str:
+        """What retrieval searches for: the question, or the previous question plus a short follow-up."""
+        if history and len(question.split()) <= FOLLOW_UP_WORDS and _REFERS_BACK.search(question):
             return f"{history[-1]} {question}"
         return question
 

@@ -70,6 +70,16 @@ def test_unanswerable_questions_abstain_without_citations(e5_assistant, question
     assert answer.abstained and answer.citations == () and answer.text == reply
 
 
+@pytest.mark.parametrize("question", [
+    "How do I bake sourdough bread?",
+    "Wie hoch ist der Mount Everest?",
+    "Wie funktioniert die Photosynthese bei Pflanzen?",
+])
+def test_off_topic_questions_abstain(e5_assistant, question):
+    answer = e5_assistant.ask(question)
+    assert answer.abstained and answer.citations == ()
+
+
 def test_follow_up_uses_the_previous_question(e5_assistant):
     answer = e5_assistant.ask("Und wann war das?", history=["Wo fanden die Gespräche zwischen Tjumen und Niedersachsen statt?"])
     assert not answer.abstained and answer.citations[0].document == DOC_000

@@ -79,3 +79,13 @@ def test_compose_frames_quotes_in_the_question_language():
     english = compose("en", cites)
     assert english.startswith("The documents") and "[1]" in english and "a.txt" in english
     assert NOT_FOUND == {"de": "Dazu steht nichts in den Dokumenten.", "en": "The documents don't say."}
+
+
+def test_only_follow_ups_that_refer_back_are_read_with_the_previous_question():
+    from assistant.pipeline import Assistant
+
+    history = ["Wo fanden die Gespräche statt?"]
+    assert Assistant.retrieval_text("Und wann war das?", history) == "Wo fanden die Gespräche statt? Und wann war das?"
+    assert Assistant.retrieval_text("When was that?", history).startswith("Wo fanden")
+    assert Assistant.retrieval_text("Wie hoch ist der Mount Everest?", history) == "Wie hoch ist der Mount Everest?"
+    assert Assistant.retrieval_text("Und wann war das?", []) == "Und wann war das?"
