@@ -135,7 +135,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         if report is not None and not args.json:
             sys.stderr.write(render_report(report) + "\n")
         answer = assistant.ask(args.question)
-        payload = {**answer.to_json(), "notes": list(answer.notes)}  # notes: e.g. why the LLM answer fell back
+        payload = answer.to_json()
         out.write((json.dumps(payload, ensure_ascii=False) if args.json else render_answer(answer)) + "\n")
     elif args.eval_command == "retrieval":
         from .evaluation import eval_retrieval

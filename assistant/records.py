@@ -83,6 +83,7 @@ class Answer:
             "answer": self.text,
             "abstained": self.abstained,
             "citations": [c.to_json() for c in self.citations],
+            "notes": list(self.notes),
         }
 
 

@@ -161,11 +161,6 @@ def chat_messages(turns: Sequence[Turn], pending: str | None = None, partial: st
     return messages
 
 
-def answer_json(answer: Answer) -> dict:
-    """The object `assistant ask --json` prints (the API endpoint returns exactly this)."""
-    return {**answer.to_json(), "notes": list(answer.notes)}
-
-
 # ---------------------------------------------------------------- sources and document viewer
 
 
@@ -340,15 +335,18 @@ def render_documents(documents: Sequence[DocumentInfo], pending: Sequence[Pendin
     )
 
 
-def render_status(model_id: str, backend: str, documents: int | None, chunks: int | None, extra: str = "") -> str:
+def render_status(
+    model_id: str, backend: str, documents: int | None, chunks: int | None, extra: str = "", llm_model: str | None = None
+) -> str:
     if documents is None:
         index = "kein Index – Dokumente hochladen und „Index aktualisieren“ / no index yet – upload documents and rebuild"
     else:
         index = f"{documents} Dokumente / documents · {chunks} Abschnitte / chunks"
     more = f' · <span class="qc-busy">{esc(extra)}</span>' if extra else ""
+    answers = f"LLM: <code>{esc(llm_model)}</code>" if llm_model else "Antworten: Zitate / answers: quotes (no LLM)"
     return (
         f'<div class="qc-status"><b>Quellenchat</b> · Embedding: <code>{esc(model_id)}</code> ({esc(backend)}) · '
-        f"{esc(index)}{more}</div>"
+        f"{esc(index)} · {answers}{more}</div>"
     )
 
 
@@ -656,7 +654,8 @@ def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "") -
         index = live_index()
         docs = len(index.documents()) if index is not None else None
         chunks = index.size if index is not None else None
-        return render_status(assistant.embedder.model_id, assistant.embedder.backend, docs, chunks, extra)
+        llm = assistant.generator.model if assistant.generator is not None else None
+        return render_status(assistant.embedder.model_id, assistant.embedder.backend, docs, chunks, extra, llm)
 
     def documents_view() -> tuple[str, Any]:
         index = live_index()
@@ -790,7 +789,7 @@ def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "") -
     def api_ask(question: str) -> dict:
         """Answer a question from the documents; returns the same object as `assistant ask --json`."""
         try:
-            return answer_json(assistant.ask(question))
+            return assistant.ask(question).to_json()  # exactly what `assistant ask --json` prints
         except (BadQuestion, IndexProblem) as err:
             raise gr.Error(str(err)) from err
 
@@ -899,7 +898,6 @@ def _extensions() -> list[str]:
 
 __all__ = [
     "EXAMPLES",
-    "answer_json",
     "PendingFile",
     "Rebuilder",
     "Turn",

