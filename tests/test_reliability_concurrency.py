@@ -63,17 +63,20 @@ def _setup(base_index, embedder, tmp_path) -> tuple[Path, Path]:
     return docs, index
 
 
-def _ask_until(assistant: Assistant, done: threading.Event, worker: int) -> list[tuple[float, str, object]]:
-    """One questioner: alternate two questions until `done`, then ask once more; record every outcome."""
+def _ask_until(assistant: Assistant, done: threading.Event, worker: int) -> list[tuple[float, float, str, object]]:
+    """One questioner: alternate two questions until `done`, then ask about the lighthouse once more; record
+    (start, end, question, answer or exception) for every question."""
     out = []
     i = worker
     while True:
         finished = done.is_set()
-        question = LIGHTHOUSE_Q if i % 2 == 0 else BASE_QUESTION
+        question = LIGHTHOUSE_Q if finished or i % 2 == 0 else BASE_QUESTION  # the last one checks the new index
+        started = time.monotonic()
         try:
-            out.append((time.monotonic(), question, assistant.ask(question)))
+            answer = assistant.ask(question)
         except Exception as err:  # recorded, then reported by the test with the question that caused it
-            out.append((time.monotonic(), question, err))
+            answer = err
+        out.append((started, time.monotonic(), question, answer))
         i += 1
         if finished:
             return out
@@ -103,17 +106,18 @@ def test_twenty_threads_keep_getting_whole_answers_during_a_rebuild(base_index, 
 
         threading.Thread(target=rebuild_in_thread, daemon=True).start()
     with ThreadPoolExecutor(THREADS) as pool:
-        results = [r for rs in pool.map(lambda w: _ask_until(assistant, done, w), range(THREADS)) for r in rs]
+        per_thread = list(pool.map(lambda w: _ask_until(assistant, done, w), range(THREADS)))
+    results = [r for rs in per_thread for r in rs]
     if rebuild == "cli-process":
         assert proc.returncode == 0, (tmp_path / "rebuild.log").read_text()
     else:
         assert not errors, errors
     assert current_generation(index) != old_gen
 
-    failures = [(q, r) for _, q, r in results if isinstance(r, Exception)]
+    failures = [(q, r) for _, _, q, r in results if isinstance(r, Exception)]
     assert not failures, failures[:3]
     versions = []
-    for _, question, answer in results:
+    for _, _, question, answer in results:
         if question == LIGHTHOUSE_Q:
             versions.append(_version_of(answer))
         else:
@@ -121,10 +125,11 @@ def test_twenty_threads_keep_getting_whole_answers_during_a_rebuild(base_index, 
     during = len(results) - THREADS  # each thread's last question was asked after the rebuild had finished
     assert during >= THREADS, f"only {during} questions were asked during the rebuild"
     assert "v1" in versions  # the old index answered while the new one was being built ...
-    assert versions[-1] == "v2"  # ... and the new one answers once it is live
-    # once any thread has seen the new index, later answers never go back to the old one
-    first_new = min(t for t, q, a in results if q == LIGHTHOUSE_Q and _version_of(a) == "v2")
-    assert all(_version_of(a) == "v2" for t, q, a in results if q == LIGHTHOUSE_Q and t > first_new + 0.5)
+    finals = [rs[-1] for rs in per_thread]
+    assert all(_version_of(a) == "v2" for _, _, _, a in finals)  # ... and the new one once it is live
+    # once a question has been answered from the new index, no question asked after that gets the old one
+    first_new = min(end for _, end, q, a in results if q == LIGHTHOUSE_Q and _version_of(a) == "v2")
+    assert all(_version_of(a) == "v2" for start, _, q, a in results if q == LIGHTHOUSE_Q and start > first_new)
     assert_index_whole(index, embedder)
     print(f"{rebuild}: {during} questions answered during the rebuild, {len(results)} in all")
 
@@ -201,9 +206,9 @@ def test_answers_stay_whole_through_back_to_back_rebuilds(base_index, embedder, 
     with ThreadPoolExecutor(THREADS) as pool:
         results = [r for rs in pool.map(lambda w: _ask_until(assistant, done, w), range(THREADS)) for r in rs]
     assert builds == [None] * 12, builds
-    failures = [(q, r) for _, q, r in results if isinstance(r, Exception)]
+    failures = [(q, r) for _, _, q, r in results if isinstance(r, Exception)]
     assert not failures, failures[:3]
-    for _, question, answer in results:
+    for _, _, question, answer in results:
         if question == LIGHTHOUSE_Q:
             _version_of(answer)
 

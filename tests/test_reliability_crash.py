@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -162,8 +163,6 @@ def test_a_damaged_index_is_reported_in_one_line_and_the_next_build_repairs_it(b
     line that says to run `assistant index`; never a traceback. `assistant index` then repairs the index."""
     docs, index = copy_index(base_index, tmp_path)
     pristine = tmp_path / "pristine"
-    import shutil
-
     shutil.copytree(index, pristine)
     ask = ("ask", BASE_QUESTION, "--docs", str(docs), "--index", str(index))
     for name, damage in DAMAGE.items():
