@@ -179,3 +179,19 @@ def test_a_damaged_index_is_reported_in_one_line_and_the_next_build_repairs_it(b
             first = run_cli(*ask, cwd=tmp_path)
         assert first.returncode == 0 and BASE_ANSWER in first.stdout.decode(), (name, first.stderr.decode())
         assert_index_whole(index, embedder)
+
+
+def test_a_damaged_embedding_cache_is_replaced_not_fatal(base_index, embedder, tmp_path):
+    """The cache is only a cache: if it cannot be opened, the build starts a new one and re-embeds."""
+    docs, index = copy_index(base_index, tmp_path)
+    cache = index / "cache" / "embeddings.sqlite"
+    for extra in cache.parent.glob("embeddings.sqlite-*"):
+        extra.unlink()
+    cache.write_bytes(b"garbage" * 100)
+    (docs / "faehre.txt").write_text("Die Fähre nach Helgoland heißt seit dem Sommer 2023 Seestern Nord.", encoding="utf-8")
+    run = run_cli("index", "--docs", str(docs), "--index", str(index), "--json", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr.decode()
+    assert json.loads(run.stdout)["added"] == ["faehre.txt"]
+    assert_index_whole(index, embedder)
+    assert_answers(index, docs, embedder, NEW_QUESTION, NEW_ANSWER)
+    assert _cache_rows(index) >= 1
