@@ -214,7 +214,18 @@ def check_model(manifest: dict, embedder: Embedder) -> None:
 
 def load_index(index_dir: Path, embedder: Embedder) -> Index:
     """Open the live generation; refuses an index built with another embedding model."""
-    folder = _current_generation(index_dir)
+    for _ in range(5):
+        folder = _current_generation(index_dir)
+        try:
+            return _open_generation(index_dir, folder, embedder)
+        except IndexDamaged:
+            if _current_generation(index_dir) == folder:
+                raise
+            # builds finished while we opened it, and one removed this generation: open the new live one
+    return _open_generation(index_dir, _current_generation(index_dir), embedder)
+
+
+def _open_generation(index_dir: Path, folder: Path | None, embedder: Embedder) -> Index:
     if folder is None:
         raise IndexMissing(f"no index in {index_dir}; run `assistant index` first")
     try:

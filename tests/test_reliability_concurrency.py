@@ -256,3 +256,30 @@ def _try(fn, *args):
         return fn(*args)
     except Exception as err:
         return err
+
+
+def test_loading_survives_two_rebuilds_that_delete_the_generation_being_opened(base_index, embedder, tmp_path,
+                                                                                monkeypatch):
+    """The race behind a long-running UI: it reads CURRENT, and before it has opened that generation, two builds
+    finish and the second removes it. Reproduced exactly by running the two real builds at that moment."""
+    import assistant.index as index_module
+
+    docs, index = copy_index(base_index, tmp_path)
+    (docs / "leuchtturm.txt").write_text(V1, encoding="utf-8")
+    update_index(docs, index, embedder)
+    real_init = index_module.Index.__init__
+    raced = []
+
+    def open_after_two_rebuilds(self, folder):
+        if not raced:
+            raced.append(folder.name)
+            for text in (V2, V1):
+                (docs / "leuchtturm.txt").write_text(text, encoding="utf-8")
+                update_index(docs, index, embedder)
+            assert not folder.exists()  # the generation we were about to open is gone
+        real_init(self, folder)
+
+    monkeypatch.setattr(index_module.Index, "__init__", open_after_two_rebuilds)
+    answer = Assistant(docs, index, embedder).ask(LIGHTHOUSE_Q)
+    assert raced and current_generation(index) != raced[0]
+    assert _version_of(answer) == "v1"
