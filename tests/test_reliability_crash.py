@@ -1,7 +1,10 @@
-"""Crash safety: SIGKILL a real `python -m assistant index` child at every stage of a build, and at random moments.
+"""Crash safety: SIGKILL a real `python -m assistant index` child at every stage of a build, when the index
+folder shows a build embedding, writing, renaming or switching, and after random delays.
 
-After each kill the previous index must load whole and answer; the next `assistant index` must finish the work.
-Stages are reached deterministically with ASSISTANT_TEST_PAUSE_AT=<stage> (the build sleeps there until killed).
+After each kill the live index must load whole and answer (the old one, or the complete new one once CURRENT
+has moved); the next `assistant index` must finish the work. Stages are reached deterministically with
+ASSISTANT_TEST_PAUSE_AT=<stage> (the build sleeps there until killed); the folder events need no hook.
+Damaged index files and a damaged embedding cache must give a one-line message or be repaired, never a traceback.
 """
 from __future__ import annotations
 
@@ -41,8 +44,8 @@ def _change_corpus(docs: Path, n_docs: int) -> set[str]:
     (docs / "faehre.txt").write_text(
         "Neue Schiffsverbindung\n\nDie Fähre nach Helgoland heißt seit dem Sommer 2023 Seestern Nord. "
         "Sie fährt täglich um 9 Uhr ab Cuxhaven.", encoding="utf-8")
-    (docs / "004_e85212cae8a71ee6.txt").unlink()
     assert "004_e85212cae8a71ee6.txt" in before
+    (docs / "004_e85212cae8a71ee6.txt").unlink()
     return {p.name for p in docs.iterdir()}
 
 
@@ -71,7 +74,7 @@ def test_sigkill_at_each_build_stage_keeps_the_previous_index(base_index, embedd
     docs, index = copy_index(base_index, tmp_path)
     old_ids = {p.name for p in docs.iterdir()}
     old_gen = current_generation(index)
-    new_ids = _change_corpus(docs, n_docs=3)
+    new_ids = _change_corpus(docs, n_docs=5)  # > EMBED_BATCH new chunks, so the build pauses mid-embedding
     cached_before = _cache_rows(index)
 
     for stage in STAGES:
