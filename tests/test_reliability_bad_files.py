@@ -115,6 +115,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "program.exe": ("skipped", "unsupported file type .exe"),
     "pipe.txt": ("skipped", "not a regular file"),
     "<img src=x onerror=alert(1)>.txt": ("indexed", "Ein Dateiname mit Markup."),
+    "x'); DROP TABLE chunks;--.md": ("indexed", "Ein Dateiname mit SQL."),
+    "zeile\nzwei .txt": ("indexed", "Ein Dateiname mit Zeilenumbruch."),
 }
 
 
@@ -145,7 +147,8 @@ def _write_bad_corpus(docs: Path, outside: Path) -> None:
     (docs / "locked.txt").chmod(0)
     (docs / "program.exe").write_bytes(b"MZ\x90\x00")
     os.mkfifo(docs / "pipe.txt")
-    (docs / "<img src=x onerror=alert(1)>.txt").write_text("Ein Dateiname mit Markup.", encoding="utf-8")
+    for name in ("<img src=x onerror=alert(1)>.txt", "x'); DROP TABLE chunks;--.md", "zeile\nzwei .txt"):
+        (docs / name).write_text(EXPECTED[name][1], encoding="utf-8")
 
 
 @pytest.fixture
