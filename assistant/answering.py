@@ -60,18 +60,26 @@ class Candidate:
     hit_rank: int
 
 
+# A sentence that opens with a pronoun ("Sie leitet die Delegation …") names its subject in the sentence
+# before; quoting both keeps the quote understandable on its own.
+_OPENS_WITH_PRONOUN = re.compile(r"^(sie|er|es|dies\w*|das|dort|damals|he|she|it|they|this|these|there)\b", re.I)
+
+
 def candidate_sentences(hits: Sequence[Hit]) -> list[Candidate]:
-    """Sentences of the top passages, each once, with document offsets (overlapping chunks share sentences)."""
+    """Sentences of the top passages, each once, with document offsets (overlapping chunks share sentences);
+    a sentence that opens with a pronoun carries the sentence before it."""
     seen: set[tuple[str, int]] = set()
     out: list[Candidate] = []
     for rank, hit in enumerate(hits):
         chunk = hit.chunk
+        previous: Span | None = None
         for span in split_sentences(chunk.text):
-            start, end = chunk.start + span.start, chunk.start + span.end
-            if (chunk.doc_id, start) in seen:
+            start = previous.start if previous and _OPENS_WITH_PRONOUN.match(chunk.text[span.start : span.end]) else span.start
+            previous = span
+            if (chunk.doc_id, chunk.start + span.start) in seen:
                 continue
-            seen.add((chunk.doc_id, start))
-            out.append(Candidate(chunk.doc_id, Span(start, end), chunk.text[span.start : span.end], rank))
+            seen.add((chunk.doc_id, chunk.start + span.start))
+            out.append(Candidate(chunk.doc_id, Span(chunk.start + start, chunk.start + span.end), chunk.text[start : span.end], rank))
     return out
 
 

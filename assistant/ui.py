@@ -607,7 +607,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
     import gradio as gr
 
     options: dict[str, Any] = {
-        "server_name": settings.host,
+        "server_name": settings.host or "127.0.0.1",  # never let "" fall through to GRADIO_SERVER_NAME
         "server_port": settings.port,
         "max_file_size": f"{settings.max_upload_mb}mb",
         "css": CSS,
