@@ -1,12 +1,12 @@
 """Corpora for the speed benchmarks, all made from 10kGNAD's 1,028 German news articles (../shared/eval/gnad).
 
 - "1k": the first articles, unchanged, up to ~1,000 chunks: indexed cold with the real embedding model.
-- "10k", "100k": new documents recombined from runs of consecutive sentences of the "pool" articles.
-  Embedding 100k chunks with the 4-bit e5 engine takes hours on 2 cores, so these sizes embed every distinct
-  pool *sentence* once with the real model and give each recombined chunk the normalised, length-weighted
-  mean of its sentences' vectors, stored in the index's embedding cache under the chunk's text hash before the
-  build. The build then runs the product code unchanged (reading, chunking, SQLite, FAISS, BM25) and embeds
-  nothing; FAISS searches realistic, clustered, distinct vectors. Cold embedding speed is measured on "1k".
+- "10k", "100k": new documents recombined from short runs of consecutive sentences of the "pool" articles.
+  The product embeds sentences (a chunk's vector is the mean of its sentences'), so every distinct pool
+  sentence is embedded once with the real model (kept in work/ for later runs) and put in the index's
+  embedding cache before the build. The build then runs the product code unchanged (reading, chunking,
+  sentence table, chunk vectors, SQLite, FAISS, BM25) and embeds only sentences the pool lacks (reported).
+  Embedding 100k chunks' worth of new sentences would take hours on 2 cores; cold speed is measured on "1k".
 """
 from __future__ import annotations
 
@@ -107,13 +107,13 @@ def sentence_pool(texts: list[str], embedder, work: Path, n_articles: int | None
     return SentencePool(articles, dict(zip(distinct, matrix)), t.wall, t.cpu)
 
 
-def recombined_documents(pool: SentencePool, target_chunks: int, params, seed: int) -> tuple[list[str], int]:
+def recombined_documents(pool: SentencePool, target_chunks: int, params, seed: int) -> tuple[list[str], int, int]:
     """New articles of 4-16 runs of 1-3 consecutive pool sentences each, until `target_chunks` chunks.
 
     Runs are short so that almost every 4-sentence chunk mixes runs: the corpus then has ~target distinct chunk
     texts and vectors (long runs would repeat the pool's few thousand sentence windows over and over)."""
     rng = random.Random(seed)
-    docs, total = [], 0
+    docs, total, distinct = [], 0, set()
     while total < target_chunks:
         runs = []
         for _ in range(rng.randint(4, 16)):
@@ -123,29 +123,17 @@ def recombined_documents(pool: SentencePool, target_chunks: int, params, seed: i
             runs.append(" ".join(article[start : start + length]))
         doc = " ".join(runs[:2]) + "\n\n" + " ".join(runs[2:])
         docs.append(doc)
-        total += len(chunks_of(doc, params))
-    return docs, total
+        chunks = chunks_of(doc, params)
+        total += len(chunks)
+        distinct.update(hash(c.text) for c in chunks)
+    return docs, total, len(distinct)
 
 
-def pooled_chunk_vectors(docs: list[str], pool: SentencePool, params) -> tuple[dict[str, np.ndarray], list[str]]:
-    """Cache entries (chunk text hash -> vector) built from sentence vectors; also the sentences not in the pool."""
+def pool_cache_entries(pool: SentencePool) -> dict[str, np.ndarray]:
+    """Embedding-cache entries (sentence text hash -> real vector) for every pool sentence."""
     from assistant.index import text_hash
 
-    entries: dict[str, np.ndarray] = {}
-    missing: set[str] = set()
-    for doc in docs:
-        for chunk in chunks_of(doc, params):
-            h = text_hash(chunk.text)
-            if h in entries:
-                continue
-            sentences = sentences_of(chunk.text)
-            found = [(pool.vectors[s], len(s)) for s in sentences if s in pool.vectors]
-            missing.update(s for s in sentences if s not in pool.vectors)
-            if not found:
-                continue
-            vec = np.sum([v * w for v, w in found], axis=0)
-            entries[h] = (vec / np.linalg.norm(vec)).astype(np.float32)
-    return entries, sorted(missing)
+    return {text_hash(text): vec for text, vec in pool.vectors.items()}
 
 
 def seed_cache(index_dir: Path, embedder, entries: dict[str, np.ndarray]) -> None:

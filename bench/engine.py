@@ -38,8 +38,9 @@ def main(argv=None) -> int:
     wall, cpu = median(walls), median(cpus)
     sys.stdout.write(json.dumps({
         "texts": len(texts), "tokens_per_text": round(tokens / len(texts), 1), "batch": args.batch,
-        "threads": args.threads or "default", "chunks_per_s": round(len(texts) / wall, 2),
-        "tokens_per_s": round(tokens / wall), "cpu_ms_per_chunk": round(1000 * cpu / len(texts), 1),
+        "threads": args.threads or "default", "texts_per_s": round(len(texts) / wall, 2),
+        "tokens_per_s": round(tokens / wall), "cpu_ms_per_text": round(1000 * cpu / len(texts), 2),
+        "cpu_ms_per_1000_tokens": round(1e6 * cpu / tokens, 1),
         "cores_busy": round(cpu / wall, 2),
     }) + "\n")
     return 0

@@ -76,7 +76,10 @@ def main(argv=None) -> int:
         "abstained": abstained,
         "load_seconds": round(load_s, 3),
         "rss_after_load_mb": rss_loaded,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        # VmHWM, not ru_maxrss: Linux carries the parent's peak into a spawned child's ru_maxrss (the bench
+        # parent holds torch and big corpora), while VmHWM is this process's own high-water mark.
+        "peak_rss_mb": _status_mb("VmHWM"),
+        "ru_maxrss_mb_incl_parent_at_spawn": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "rss_end_mb": _status_mb("VmRSS"),
         "rss_anon_end_mb": _status_mb("RssAnon"),
         "rss_file_end_mb": _status_mb("RssFile"),
