@@ -49,6 +49,7 @@ class Hit:
     dense_score: float = 0.0
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    sentence_scores: tuple[tuple[int, int, float], ...] = ()  # (start, end, cosine) of each sentence of the chunk
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class IndexReport:
     embedded_chunks: int
     seconds: float
     skipped: tuple[Skipped, ...]
+    embedded_sentences: int = 0  # the unit the model embeds; a chunk's vector is the mean of its sentences'
 
     def to_json(self) -> dict:
         return {
@@ -108,6 +110,7 @@ class IndexReport:
             "unchanged": self.unchanged,
             "chunks": self.chunks,
             "embedded_chunks": self.embedded_chunks,
+            "embedded_sentences": self.embedded_sentences,
             "seconds": round(self.seconds, 3),
             "skipped": [{"file": s.file, "reason": s.reason} for s in self.skipped],
         }
