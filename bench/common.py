@@ -17,7 +17,9 @@ class BenchError(SystemExit):
     """A problem the user must fix before the benchmark can run (printed as one line, exit code 2)."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(f"bench: {message}")
+        sys.stderr.write(f"bench: {message}\n")
+        super().__init__(2)
+        self.message = message
 
 
 def eval_dir(explicit: str | None = None) -> Path:
