@@ -121,7 +121,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     out = sys.stdout
     if args.command == "index":
         _require_folder(settings.docs_dir, "documents folder")
-        report = make_assistant(settings).update(full=args.full, progress=None if args.json else _progress)
+        assistant = make_assistant(settings)
+        if not args.json:
+            sys.stderr.write(f"embedding model: {assistant.embedder.model_id} ({assistant.embedder.backend})\n")
+        report = assistant.update(full=args.full, progress=None if args.json else _progress)
         out.write((json.dumps(report.to_json(), ensure_ascii=False) if args.json else render_report(report)) + "\n")
     elif args.command == "ask":
         clean_question(args.question, detect_language(args.question[:MAX_QUESTION_CHARS]))  # refuse before indexing
