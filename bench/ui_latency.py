@@ -1,8 +1,8 @@
 """Time from pressing Enter to the answer appearing in the chat UI, in headless Chromium; optionally the README screenshot.
 
-    .venv/bin/python bench/ui_latency.py                      # starts app.py on a temp copy of documents/
-    .venv/bin/python bench/ui_latency.py --url http://127.0.0.1:7860/
-    .venv/bin/python bench/ui_latency.py --screenshot docs/screenshot.png
+    .venv/bin/python -m bench.ui_latency                       # starts app.py on a temp copy of documents/
+    .venv/bin/python -m bench.ui_latency --url http://127.0.0.1:7860/
+    .venv/bin/python -m bench.ui_latency --screenshot docs/screenshot.png
 
 Each question is asked in a fresh chat (so none is read as a follow-up of the one before), after one warm-up
 question that loads the embedding model. The clock starts when Enter is pressed and stops when the final
@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,17 +24,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 QUESTIONS = [
     "Seit wann kooperieren Niedersachsen und Tjumen?",
     "Which IT trade fair in Hanover did Yekaterinburg take part in during June 2018?",
@@ -49,12 +40,6 @@ QUESTIONS = [
     "Wie hoch ist der Mount Everest?",
 ]
 FINAL = "#qc-chat .qc-answer:not(.qc-thinking):not(.qc-streaming)"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_app(workdir: Path) -> tuple[subprocess.Popen, str]:
@@ -124,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             proc, url = start_app(workdir)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(url)
             page.wait_for_selector("#qc-question textarea")

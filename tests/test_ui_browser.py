@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,19 +19,11 @@ from typing import Iterator
 
 import pytest
 
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 XSS_NAME = "<img src=x onerror=alert(1)>.txt"
 XSS_TEXT = (
     "Hinweis <script>window.__qcXss = 'script'</script>\n\n"
@@ -49,12 +40,6 @@ class Server:
     index: Path
     proc: subprocess.Popen
     log: Path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_app(docs: Path, index: Path, log: Path, extra_env: dict[str, str] | None = None) -> Server:
