@@ -122,10 +122,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "index":
         _require_folder(settings.docs_dir, "documents folder")
         assistant = make_assistant(settings)
-        if not args.json:
-            sys.stderr.write(f"embedding model: {assistant.embedder.model_id} ({assistant.embedder.backend})\n")
         report = assistant.update(full=args.full, progress=None if args.json else _progress)
-        out.write((json.dumps(report.to_json(), ensure_ascii=False) if args.json else render_report(report)) + "\n")
+        model = f"embedding model: {assistant.embedder.model_id} ({assistant.embedder.backend})\n"
+        out.write((json.dumps(report.to_json(), ensure_ascii=False) if args.json else model + render_report(report)) + "\n")
     elif args.command == "ask":
         clean_question(args.question, detect_language(args.question[:MAX_QUESTION_CHARS]))  # refuse before indexing
         _require_folder(settings.docs_dir, "documents folder")
