@@ -29,7 +29,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .answering import Candidate, candidate_sentences, verified_citations
+from .answering import Candidate, candidate_sentences, lexical_overlap, verified_citations
 from .chunking import split_sentences
 from .lexical import tokenize
 from .records import Chunk, Citation, Hit
@@ -166,12 +166,6 @@ def says_not_found(sentence: str) -> bool:
 # ---------------------------------------------------------------- scoring
 
 
-def term_overlap(claim: str, sentence: str) -> float:
-    """Share of the claim's content terms (stemmed, folded) that the sentence contains."""
-    terms = set(tokenize(claim))
-    return len(terms & set(tokenize(sentence))) / len(terms) if terms else 0.0
-
-
 def shares_words(own_text: str, passage_terms: set[str]) -> bool:
     """Does a content word of the claim occur in the passage? Spelling variants across languages count
     ("Hanover"/"Hannover", "Yekaterinburg"/"Jekaterinburg"): long terms match at similarity >= 0.8."""
@@ -222,7 +216,7 @@ class _Scorer:
             best: Support | None = None
             limit = threshold(self._language[claim], self._passages[n].language)
             for cand in self._candidates.get(n, []):
-                score = float(self._vec[claim] @ self._vec[cand.text]) + LEXICAL_WEIGHT * term_overlap(claim, cand.text)
+                score = float(self._vec[claim] @ self._vec[cand.text]) + LEXICAL_WEIGHT * lexical_overlap(claim, cand.text)
                 if best is None or score - limit > best.margin:
                     best = Support(n, cand, score - limit, True)
             self._memo[key] = best

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant import citations as C  # noqa: E402
+from assistant.answering import lexical_overlap  # noqa: E402
 from assistant.chunking import split_sentences  # noqa: E402
 from assistant.embedding import make_embedder  # noqa: E402
 
@@ -44,7 +45,7 @@ def main() -> None:
         articles[pid.rsplit("-", 1)[0]].append(pid)
 
     def score(claim: str, pid: str) -> float:
-        return max(float(vectors[claim] @ vectors[s]) + C.LEXICAL_WEIGHT * C.term_overlap(claim, s) for s in sentences[pid])
+        return max(float(vectors[claim] @ vectors[s]) + C.LEXICAL_WEIGHT * lexical_overlap(claim, s) for s in sentences[pid])
 
     for lang, configured in (("de", C.SAME_LANGUAGE_THRESHOLD), ("en", C.CROSS_LANGUAGE_THRESHOLD)):
         scored = []  # (is gold, score, best score in the article group)
