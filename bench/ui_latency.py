@@ -20,11 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
@@ -53,15 +51,10 @@ def start_app(workdir: Path) -> tuple[subprocess.Popen, str]:
     log = open(workdir / "app.log", "w")
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"app.py exited:\n{(workdir / 'app.log').read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return proc, url
-        except (OSError, urllib.error.HTTPError):
-            time.sleep(0.3)
+    if wait_until_up(proc, url):
+        return proc, url
+    if proc.poll() is not None:
+        raise SystemExit(f"app.py exited:\n{(workdir / 'app.log').read_text()}")
     proc.kill()
     raise SystemExit("app.py did not come up")
 

@@ -19,7 +19,7 @@ from typing import Iterator
 
 import pytest
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_up
 
 pytestmark = pytest.mark.browser
 
@@ -59,17 +59,10 @@ def start_app(docs: Path, index: Path, log: Path, extra_env: dict[str, str] | No
         [sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"app.py exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return Server(url, docs, index, proc, log)
-        except urllib.error.HTTPError:
-            return Server(url, docs, index, proc, log)  # e.g. 401 behind a login: it is up
-        except OSError:
-            time.sleep(0.3)
+    if wait_until_up(proc, url):
+        return Server(url, docs, index, proc, log)
+    if proc.poll() is not None:
+        raise AssertionError(f"app.py exited with {proc.returncode}:\n{log.read_text()}")
     stop_app(proc)
     raise AssertionError(f"app.py did not come up:\n{log.read_text()}")
 
