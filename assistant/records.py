@@ -12,6 +12,22 @@ class Document:
     text: str
     sha256: str  # of the file's bytes, so unchanged files are recognised without parsing them
     size: int  # bytes on disk
+    title: str = ""  # shown before the file name; "" until a reader finds one (issue 11)
+    page_starts: tuple[int, ...] = ()  # offset in `text` where page 1, 2, … begins; () for formats without pages
+    ocr_pages: tuple[int, ...] = ()  # 1-based pages whose text came from OCR
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding `offset`, or None when the format has no pages."""
+        return page_at(self.page_starts, offset)
+
+
+def page_at(page_starts: tuple[int, ...] | list[int], offset: int) -> int | None:
+    """1-based page of a character offset given each page's start offset; a span across a break names its first page."""
+    if not page_starts:
+        return None
+    from bisect import bisect_right
+
+    return max(1, bisect_right(list(page_starts), offset))
 
 
 @dataclass(frozen=True)
@@ -61,9 +77,27 @@ class Citation:
     start: int
     end: int
     quote: str
+    title: str | None = None  # the document's title, when it has one
+    page: int | None = None  # 1-based page of `start`, for paged formats (PDF, slides)
 
     def to_json(self) -> dict:
-        return {"n": self.n, "document": self.document, "start": self.start, "end": self.end, "quote": self.quote}
+        return {"n": self.n, "document": self.document, "start": self.start, "end": self.end, "quote": self.quote,
+                "title": self.title, "page": self.page}
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The answer itself ("28. Februar 2023"), taken from citation `n` at document span [start, end).
+
+    `text` is what the reply shows: the verbatim span, or its English rendering ("28 February 2023")."""
+
+    text: str
+    n: int
+    start: int
+    end: int
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "n": self.n, "start": self.start, "end": self.end}
 
 
 @dataclass(frozen=True)
@@ -76,6 +110,8 @@ class Answer:
     abstained: bool
     citations: tuple[Citation, ...] = field(default_factory=tuple)
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. "LLM failed, extractive fallback"
+    short_answer: ShortAnswer | None = None  # the fact a "wer/wann/wie viele …" question asks for
+    read_as: str | None = None  # the question as searched, when a follow-up was read with the previous one
 
     def to_json(self) -> dict:
         return {
@@ -85,6 +121,8 @@ class Answer:
             "abstained": self.abstained,
             "citations": [c.to_json() for c in self.citations],
             "notes": list(self.notes),
+            "short_answer": self.short_answer.to_json() if self.short_answer else None,
+            "read_as": self.read_as,
         }
 
 
