@@ -1,8 +1,9 @@
-"""Start Quellenchat in the browser: index documents/ (only what changed), then serve the chat UI.
+"""Start Quellenchat: index documents/ (only what changed), then serve the chat UI and the OpenAI-compatible /v1 API.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--docs documents] [--index index]
 
-Binds 127.0.0.1 unless told otherwise; ASSISTANT_PASSWORD turns on a login (user "assistant").
+Binds 127.0.0.1 unless told otherwise; ASSISTANT_PASSWORD turns on a login (user "assistant") for the UI,
+ASSISTANT_API_KEY a Bearer key for the API. Binding beyond loopback without an API key is refused.
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from assistant.cli import _progress, make_assistant, render_report
     from assistant.config import load_settings
     from assistant.index import IndexMissing, IndexProblem, ModelMismatch
-    from assistant.ui import build_ui, esc, is_loopback, launch_options
+    from assistant.api import build_api
+    from assistant.ui import bind_problem, build_ui, esc, is_loopback, serve
 
     args = parse_args(argv)
     try:
@@ -37,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if not settings.docs_dir.is_dir():
         sys.stderr.write(f"app.py: documents folder not found: {settings.docs_dir}\n")
+        return 2
+    if (problem := bind_problem(settings)) is not None:
+        sys.stderr.write(f"app.py: {problem}\n")
         return 2
     assistant = make_assistant(settings)
     note = ""
@@ -56,7 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"app.py: warning: serving on {settings.host} without a password; set ASSISTANT_PASSWORD to require a login\n"
         )
     demo = build_ui(assistant, settings, startup_note=note)
-    demo.queue(default_concurrency_limit=1).launch(**launch_options(settings))
+    demo.queue(default_concurrency_limit=1)
+    serve(demo, settings, [build_api(assistant, settings.api_key)])
     return 0
 
 

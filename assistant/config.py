@@ -1,6 +1,6 @@
 """Settings: defaults < pyproject [tool.assistant] < ASSISTANT_* environment < CLI flags.
 
-Only `cli`, `ui` and `app.py` call `load_settings`; every other module receives values as arguments.
+Only `cli`, `ui`, `api` and `app.py` call `load_settings`; every other module receives values as arguments.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     password: str = ""  # turns on Gradio's login (user "assistant") when set
+    api_key: str = ""  # Bearer token the /v1 API requires when set; needed to bind beyond loopback
     max_upload_mb: int = 20
     llm_url: str = ""
     llm_model: str = ""

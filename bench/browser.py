@@ -1,15 +1,19 @@
-"""Headless Debian Chromium settings shared by the browser tests and the UI latency script.
+"""Headless Debian Chromium settings and a real app.py process, shared by the browser/API tests and the UI latency script.
 
 The background-networking flags matter on a closed network: without them Chromium keeps reaching for Google's
 hosts at start and stalls.
 """
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,3 +46,46 @@ def wait_until_up(proc: subprocess.Popen, url: str, timeout: float = 240) -> boo
         except OSError:
             time.sleep(0.3)
     return False
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Server:
+    """A running `python app.py` on a free port, over its own documents and index folders."""
+
+    url: str
+    docs: Path
+    index: Path
+    proc: subprocess.Popen
+    log: Path
+
+
+def start_app(docs: Path, index: Path, log: Path, extra_env: dict[str, str] | None = None, args: list[str] | None = None) -> Server:
+    """Start the real app.py (UI + API) with only the given ASSISTANT_* settings; raise with its log if it fails."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update({"ASSISTANT_DOCS_DIR": str(docs), "ASSISTANT_INDEX_DIR": str(index), "GRADIO_ANALYTICS_ENABLED": "False",
+                "PYTHONUNBUFFERED": "1", **(extra_env or {})})
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *(args or [])], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    if wait_until_up(proc, url):
+        return Server(url, docs, index, proc, log)
+    if proc.poll() is not None:
+        raise AssertionError(f"app.py exited with {proc.returncode}:\n{log.read_text()}")
+    stop_app(proc)
+    raise AssertionError(f"app.py did not come up:\n{log.read_text()}")
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    """Ctrl-C, as a user would; kill only if it does not stop."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)

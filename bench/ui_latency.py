@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_up
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, Server, start_app, stop_app
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
@@ -40,23 +37,16 @@ QUESTIONS = [
 FINAL = "#qc-chat .qc-answer:not(.qc-thinking):not(.qc-streaming)"
 
 
-def start_app(workdir: Path) -> tuple[subprocess.Popen, str]:
+def start_copy(workdir: Path) -> Server:
+    """app.py over a temporary copy of documents/, reusing computed embeddings; the index itself is built fresh."""
     docs = workdir / "documents"
     shutil.copytree(ROOT / "documents", docs)
-    if (ROOT / "index" / "cache").is_dir():  # reuse computed embeddings; the index itself is built fresh
+    if (ROOT / "index" / "cache").is_dir():
         shutil.copytree(ROOT / "index" / "cache", workdir / "index" / "cache")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update({"ASSISTANT_DOCS_DIR": str(docs), "ASSISTANT_INDEX_DIR": str(workdir / "index"), "GRADIO_ANALYTICS_ENABLED": "False"})
-    log = open(workdir / "app.log", "w")
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    if wait_until_up(proc, url):
-        return proc, url
-    if proc.poll() is not None:
-        raise SystemExit(f"app.py exited:\n{(workdir / 'app.log').read_text()}")
-    proc.kill()
-    raise SystemExit("app.py did not come up")
+    try:
+        return start_app(docs, workdir / "index", workdir / "app.log")
+    except AssertionError as err:
+        raise SystemExit(str(err)) from err
 
 
 def ask(page, question: str, fresh: bool = True) -> float:
@@ -100,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.url:
             url = args.url
         else:
-            proc, url = start_app(workdir)
+            server = start_copy(workdir)
+            proc, url = server.proc, server.url
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -113,11 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             browser.close()
     finally:
         if proc is not None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_app(proc)
         shutil.rmtree(workdir, ignore_errors=True)
     result = {
         "questions": len(times),

@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_up
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, Server, start_app, stop_app
 
 pytestmark = pytest.mark.browser
 
@@ -31,50 +29,6 @@ XSS_TEXT = (
 )
 NEW_FACT = "Die Partnerstadt Quellhausen schenkte Wolfsburg im Jahr 2031 einen grünen Leuchtturm aus Glas."
 NEW_QUESTION = "Was schenkte Quellhausen der Stadt Wolfsburg?"
-
-
-@dataclass
-class Server:
-    url: str
-    docs: Path
-    index: Path
-    proc: subprocess.Popen
-    log: Path
-
-
-def start_app(docs: Path, index: Path, log: Path, extra_env: dict[str, str] | None = None) -> Server:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update(
-        {
-            "ASSISTANT_DOCS_DIR": str(docs),
-            "ASSISTANT_INDEX_DIR": str(index),
-            "GRADIO_ANALYTICS_ENABLED": "False",
-            "PYTHONUNBUFFERED": "1",
-            **(extra_env or {}),
-        }
-    )
-    out = open(log, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}/"
-    if wait_until_up(proc, url):
-        return Server(url, docs, index, proc, log)
-    if proc.poll() is not None:
-        raise AssertionError(f"app.py exited with {proc.returncode}:\n{log.read_text()}")
-    stop_app(proc)
-    raise AssertionError(f"app.py did not come up:\n{log.read_text()}")
-
-
-def stop_app(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ Questions go to `Assistant.ask_stream`, rebuilds to `Assistant.update`, uploads 
 from __future__ import annotations
 
 from .app import build_ui
-from .launch import is_loopback, launch_options
+from .launch import bind_problem, is_loopback, launch_options, serve
 from .panels import (
     PendingFile,
     render_documents,
@@ -41,6 +41,7 @@ __all__ = [
     "RebuildState",
     "Rebuilder",
     "Turn",
+    "bind_problem",
     "build_ui",
     "chat_messages",
     "esc",
@@ -58,4 +59,5 @@ __all__ = [
     "render_sources",
     "render_status",
     "render_upload_results",
+    "serve",
 ]
