@@ -16,10 +16,10 @@ import numpy as np
 from .answering import BadQuestion, MAX_QUESTION_CHARS, abstain, clean_question, extractive_answer
 from .embedding import Embedder
 from .generation import GenerationError, Generator, llm_answer_stream, rewrite_question
-from .index import ChunkParams, Index, Progress, is_stale, load_index, update_index
 from .language import detect_language
 from .records import Answer, Hit, IndexReport
 from .retrieval import retrieve
+from .store import ChunkParams, IndexView, LiveIndex, Progress, Store, open_store
 
 FOLLOW_UP_WORDS = 8
 # A short question that starts with "und/and/…" or refers back ("das", "sie", "there", "then") is read
@@ -41,35 +41,37 @@ class Assistant:
         chunk_params: ChunkParams = ChunkParams(),
         top_k: int = 5,
         generator: Generator | None = None,
+        store: Store | None = None,
     ) -> None:
         self.docs_dir, self.index_dir = Path(docs_dir), Path(index_dir)
+        self.store = store if store is not None else open_store(self.index_dir)  # the folder store unless told otherwise
         self.embedder = embedder
         self.generator = generator  # None: extractive answers only; else an LLM writes answers (see generation.py)
         self.chunk_params = chunk_params
         self.top_k = top_k
-        self._index: Index | None = None
+        self._index: LiveIndex | None = None
         self._lock = threading.Lock()
         self._sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._memo_lock = threading.Lock()  # questions run in parallel threads (UI); one may evict another's entries
 
     # ------------------------------------------------------------ index
     def update(self, full: bool = False, progress: Progress | None = None) -> IndexReport:
-        report = update_index(self.docs_dir, self.index_dir, self.embedder, self.chunk_params, full=full, progress=progress)
+        report = self.store.update(self.docs_dir, self.embedder, self.chunk_params, full=full, progress=progress)
         self._index = None
         return report
 
     def update_if_stale(self, progress: Progress | None = None) -> IndexReport | None:
-        if is_stale(self.docs_dir, self.index_dir, self.chunk_params):
+        if self.store.is_stale(self.docs_dir, self.chunk_params):
             return self.update(progress=progress)
         return None
 
     @property
-    def index(self) -> Index:
-        """The live index, reloaded when CURRENT names a newer generation than the one in memory."""
+    def index(self) -> LiveIndex:
+        """The live index, reloaded when the store reports a newer version than the one in memory."""
         with self._lock:
-            current = (self.index_dir / "CURRENT").read_text(encoding="utf-8").strip() if (self.index_dir / "CURRENT").is_file() else None
-            if self._index is None or self._index.folder.name != current:
-                self._index = load_index(self.index_dir, self.embedder)
+            current = self.store.version()
+            if self._index is None or self._index.version != current:
+                self._index = self.store.load(self.embedder.model_id)
             return self._index
 
     # ------------------------------------------------------------ asking
@@ -97,11 +99,14 @@ class Assistant:
 
     def retrieve(
         self, question: str, language: str, history: Sequence[str] = (), k: int | None = None
-    ) -> tuple[list[Hit], np.ndarray, Index]:
+    ) -> tuple[list[Hit], np.ndarray, IndexView]:
+        """Hits plus the view they came from: its `document_text` belongs to the same state as the hits."""
         index = self.index
         text = self.retrieval_text(question, history)
         query_vector = self.embedder.embed_query(text)
-        return retrieve(index, query_vector, text, language, k or self.top_k), query_vector, index
+        with index.reading() as view:
+            hits = retrieve(view, query_vector, text, language, k or self.top_k)
+        return hits, query_vector, view
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """Answer in the question's language; raises BadQuestion for questions we refuse."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .index import Index
 from .records import Hit
+from .store import IndexView
 
 LEXICAL_WEIGHT = {"de": 0.05, "en": 0.02}
 CANDIDATES = 50
@@ -31,29 +31,24 @@ def fuse(dense: dict[int, float], lexical: dict[int, float], lexical_weight: flo
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
-def dense_search(index: Index, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    k = min(k, index.size)
-    scores, rows = index.vectors.search(query_vector.reshape(1, -1).astype(np.float32), k)
-    keep = rows[0] >= 0
-    return rows[0][keep], scores[0][keep]
+def retrieve(index: IndexView, query_vector: np.ndarray, question: str, language: str, k: int = 5) -> list[Hit]:
+    """Top-k chunks for a question (embedded as `query_vector`), with fused score, cosine and per-retriever ranks.
 
-
-def retrieve(index: Index, query_vector: np.ndarray, question: str, language: str, k: int = 5) -> list[Hit]:
-    """Top-k chunks for a question (embedded as `query_vector`), with fused score, cosine and per-retriever ranks."""
+    `index` is one consistent view of whichever store is live (see store/base.py).
+    """
     if index.size == 0:
         return []
-    dense_rows, dense_scores = dense_search(index, query_vector, CANDIDATES)
-    lexical_rows, lexical_scores = index.lexical.search(question, CANDIDATES)
+    dense_rows, dense_scores = index.dense(query_vector, CANDIDATES)
+    lexical_rows, lexical_scores = index.lexical(question, CANDIDATES)
     dense = {int(r): float(s) for r, s in zip(dense_rows, dense_scores)}
-    for row in lexical_rows:
-        if int(row) not in dense:  # found by BM25 alone: its exact cosine still counts
-            dense[int(row)] = float(index.vectors.reconstruct(int(row)) @ query_vector)
+    # found by BM25 alone: its exact cosine still counts
+    dense.update(index.cosines([int(r) for r in lexical_rows if int(r) not in dense], query_vector))
     lexical = {int(r): float(s) for r, s in zip(lexical_rows, lexical_scores)}
     fused = fuse(dense, lexical, LEXICAL_WEIGHT.get(language, LEXICAL_WEIGHT["en"]))[: max(k, RERANK)]
     rows = [row for row, _ in fused]
     sentences = index.chunk_sentences(rows)
     sentence_rows = sorted({s for own in sentences for s, _, _ in own})
-    cosine = dict(zip(sentence_rows, np.asarray(index.sentence_vectors[sentence_rows]) @ query_vector)) if sentence_rows else {}
+    cosine = dict(zip(sentence_rows, index.sentence_vectors(sentence_rows) @ query_vector)) if sentence_rows else {}
     reranked = sorted(
         (
             (score + SENTENCE_WEIGHT * max((float(cosine[s]) for s, _, _ in own), default=0.0), row, own)

@@ -73,22 +73,21 @@ def _hits(assistant, rows, query_vector, dense: bool):
     index = assistant.index
     rows = [int(r) for r in rows]
     chunks = index.chunks(rows)
+    cosine = index.cosines(rows, query_vector)
     return [
-        Hit(chunk, 1.0 / (i + 1), float(index.vectors.reconstruct(row) @ query_vector), i if dense else None, None if dense else i)
+        Hit(chunk, 1.0 / (i + 1), cosine[row], i if dense else None, None if dense else i)
         for i, (row, chunk) in enumerate(zip(rows, chunks))
     ]
 
 
 def single_retriever_hits(assistant, question: str, which: str, k: int, query_vector=None):
-    from assistant.retrieval import dense_search
-
     index = assistant.index
     if query_vector is None:
         query_vector = assistant.embedder.embed_query(question)
     if which == "dense":
-        rows, _ = dense_search(index, query_vector, k)
+        rows, _ = index.dense(query_vector, k)
     else:
-        rows, _ = index.lexical.search(question, k)
+        rows, _ = index.lexical(question, k)
     return _hits(assistant, rows, query_vector, which == "dense"), query_vector
 
 

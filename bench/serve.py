@@ -35,7 +35,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from assistant.language import detect_language
-    from assistant.retrieval import CANDIDATES, dense_search
+    from assistant.retrieval import CANDIDATES
 
     from .common import cpu_seconds, median, ms, new_assistant, percentile
 
@@ -64,11 +64,11 @@ def main(argv=None) -> int:
         vector = assistant.embedder.embed_query(q)
         parts["query_embedding"].append(time.perf_counter() - t)
         t = time.perf_counter()
-        dense_search(index, vector, CANDIDATES)
+        index.dense(vector, CANDIDATES)
         parts["faiss"].append(time.perf_counter() - t)
         detect_language(q)
         t = time.perf_counter()
-        index.lexical.search(q, CANDIDATES)
+        index.lexical(q, CANDIDATES)
         parts["bm25"].append(time.perf_counter() - t)
     result = {
         "chunks": index.size,
@@ -83,7 +83,7 @@ def main(argv=None) -> int:
         "rss_end_mb": _status_mb("VmRSS"),
         "rss_anon_end_mb": _status_mb("RssAnon"),
         "rss_file_end_mb": _status_mb("RssFile"),
-        "vector_index": type(index.vectors).__name__,
+        "vector_index": type(getattr(index, "vectors", index)).__name__,
         "load_average": [round(x, 2) for x in __import__("os").getloadavg()],
     }
     for name, values in parts.items():

@@ -161,7 +161,7 @@ def assert_index_whole(index_dir: Path, embedder, docs_expected: set[str] | None
         if docs_expected is not None:
             assert set(files) == docs_expected
         n_chunks = sum(f["chunks"] for f in files.values())
-        assert index.size == index.lexical.size == n_chunks > 0
+        assert index.size == index.lexical_index.size == n_chunks > 0
         db = sqlite3.connect(f"file:{index.folder / 'store.sqlite'}?mode=ro", uri=True)
         try:
             assert db.execute("SELECT count(*) FROM chunks").fetchone()[0] == n_chunks
