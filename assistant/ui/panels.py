@@ -1,11 +1,16 @@
-"""Pure HTML for the documents tab and the status line: the documents table, rebuild report and progress, uploads."""
+"""Pure HTML for the documents tab and the status line: the documents table, rebuild report and progress, uploads.
+
+Every label comes from `i18n` in the interface language; file names and reasons are escaped.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 from ..records import DocumentInfo, IndexReport
+from .i18n import t, upload_message
 from .render import esc, human_size, human_time
+
 
 @dataclass(frozen=True)
 class PendingFile:
@@ -16,70 +21,62 @@ class PendingFile:
     reason: str = ""
 
 
-def render_documents(documents: Sequence[DocumentInfo], pending: Sequence[PendingFile] = ()) -> str:
+def render_documents(documents: Sequence[DocumentInfo], pending: Sequence[PendingFile] = (), lang: str = "de") -> str:
+    """A table that scrolls inside itself on narrow screens: name, size, chunks, indexed time, state."""
     state_of = {p.id: p for p in pending}
     rows: list[str] = []
     for doc in documents:
         p = state_of.get(doc.id)
-        state = {"changed": "geändert, noch nicht neu indexiert / changed, not re-indexed yet",
-                 "deleted": "gelöscht, noch im Index / deleted, still in the index"}.get(p.state, "") if p else ""
+        state = t(lang, f"state_{p.state}") if p and p.state in ("changed", "deleted") else t(lang, "state_indexed")
         rows.append(
             f'<tr><td class="qc-docname">{esc(doc.id)}</td><td class="qc-num">{esc(human_size(doc.size))}</td>'
             f'<td class="qc-num">{doc.chunks}</td><td>{esc(human_time(doc.indexed_at))}</td>'
-            f'<td class="qc-state">{esc(state) or "indexiert / indexed"}</td></tr>'
+            f'<td class="qc-state">{esc(state)}</td></tr>'
         )
     indexed = {d.id for d in documents}
     for p in pending:
         if p.id in indexed:
             continue
-        state = "neu, noch nicht indexiert / new, not indexed yet" if p.state == "new" else f"übersprungen / skipped: {p.reason}"
+        state = t(lang, "state_new") if p.state == "new" else t(lang, "state_skipped", reason=p.reason)
         rows.append(
             f'<tr class="qc-pending"><td class="qc-docname">{esc(p.id)}</td><td></td><td></td><td>–</td>'
             f'<td class="qc-state">{esc(state)}</td></tr>'
         )
     if not rows:
-        rows.append('<tr><td colspan="5" class="qc-empty">Keine Dokumente / no documents</td></tr>')
+        rows.append(f'<tr><td colspan="5" class="qc-empty">{esc(t(lang, "no_documents"))}</td></tr>')
     waiting = [p for p in pending if p.state in ("new", "changed", "deleted")]
-    hint = (
-        f'<div class="qc-hint">{len(waiting)} Änderung(en) noch nicht im Index – „Index aktualisieren“ drücken. '
-        f"/ {len(waiting)} change(s) not in the index yet – press “Rebuild index”.</div>"
-        if waiting
-        else ""
-    )
-    return (
-        '<table class="qc-docs"><thead><tr><th>Dokument / Document</th><th>Größe / Size</th><th>Abschnitte / Chunks</th>'
-        f'<th>Indexiert / Indexed</th><th>Status</th></tr></thead><tbody>{"".join(rows)}</tbody></table>{hint}'
-    )
+    hint = f'<div class="qc-hint">{esc(t(lang, "pending_hint", n=len(waiting)))}</div>' if waiting else ""
+    heads = "".join(f"<th>{esc(t(lang, key))}</th>" for key in ("col_document", "col_size", "col_chunks", "col_indexed", "col_status"))
+    return f'<div class="qc-table-wrap"><table class="qc-docs"><thead><tr>{heads}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>{hint}'
 
 
 def render_status(
-    model_id: str, backend: str, documents: int | None, chunks: int | None, extra: str = "", llm_model: str | None = None
+    model_id: str, backend: str, documents: int | None, chunks: int | None, extra: str = "", llm_model: str | None = None,
+    lang: str = "de",
 ) -> str:
-    if documents is None:
-        index = "kein Index – Dokumente hochladen und „Index aktualisieren“ / no index yet – upload documents and rebuild"
-    else:
-        index = f"{documents} Dokumente / documents · {chunks} Abschnitte / chunks"
+    """One line: model, index size, who writes answers; the details wrap away on a phone (CSS)."""
+    index = t(lang, "no_index") if documents is None else t(lang, "counts", documents=documents, chunks=chunks)
     more = f' · <span class="qc-busy">{esc(extra)}</span>' if extra else ""
-    answers = f"LLM: <code>{esc(llm_model)}</code>" if llm_model else "Antworten: Zitate / answers: quotes (no LLM)"
+    answers = f"LLM: <code>{esc(llm_model)}</code>" if llm_model else esc(t(lang, "answers_quotes"))
     return (
-        f'<div class="qc-status"><b>Quellenchat</b> · Embedding: <code>{esc(model_id)}</code> ({esc(backend)}) · '
-        f"{esc(index)} · {answers}{more}</div>"
+        f'<div class="qc-status"><b>Quellenchat</b> · <span class="qc-index">{esc(index)}</span>{more}'
+        f'<span class="qc-detail"> · Embedding: <code>{esc(model_id)}</code> ({esc(backend)}) · {answers}</span></div>'
     )
 
 
-def render_report(report: IndexReport) -> str:
+def render_report(report: IndexReport, lang: str = "de") -> str:
     def names(items: Sequence[str]) -> str:
         return ", ".join(esc(i) for i in items) if items else "–"
 
     skipped = "".join(f"<li><b>{esc(s.file)}</b>: {esc(s.reason)}</li>" for s in report.skipped)
+    head = t(lang, "report_head", seconds=f"{report.seconds:.1f}", chunks=report.chunks, embedded=report.embedded_chunks)
     return (
-        f'<div class="qc-report"><div><b>Index aktualisiert / index updated</b> in {report.seconds:.1f} s: '
-        f"{report.chunks} Abschnitte / chunks, {report.embedded_chunks} neu eingebettet / newly embedded.</div><ul>"
-        f"<li>hinzugefügt / added ({len(report.added)}): {names(report.added)}</li>"
-        f"<li>geändert / changed ({len(report.changed)}): {names(report.changed)}</li>"
-        f"<li>entfernt / removed ({len(report.removed)}): {names(report.removed)}</li>"
-        f"<li>unverändert / unchanged: {report.unchanged}</li>"
-        f"<li>übersprungen / skipped ({len(report.skipped)}){':' if skipped else ''}<ul>{skipped}</ul></li></ul></div>"
+        f'<div class="qc-report"><div><b>{esc(head)}</b></div><ul>'
+        f"<li>{t(lang, 'report_added', n=len(report.added), names=names(report.added))}</li>"
+        f"<li>{t(lang, 'report_changed', n=len(report.changed), names=names(report.changed))}</li>"
+        f"<li>{t(lang, 'report_removed', n=len(report.removed), names=names(report.removed))}</li>"
+        f"<li>{esc(t(lang, 'report_unchanged', n=report.unchanged))}</li>"
+        f"<li>{esc(t(lang, 'report_skipped', n=len(report.skipped)))}{':' if skipped else ''}<ul>{skipped}</ul></li></ul></div>"
     )
 
 
@@ -93,14 +90,12 @@ def _bar(label: str, done: int, total: int) -> str:
     )
 
 
-def render_progress(files: tuple[int, int], chunks: tuple[int, int] | None, seconds: float) -> str:
+def render_progress(files: tuple[int, int], chunks: tuple[int, int] | None, seconds: float, lang: str = "de") -> str:
     """Two bars: files read (new/changed/unchanged) and chunks embedded (only text the model has not seen)."""
-    chunk_bar = _bar("Abschnitte eingebettet / chunks embedded", *chunks) if chunks else _bar("Abschnitte / chunks", 0, 0).replace(
-        "0/0", "…"
-    )
+    chunk_bar = _bar(t(lang, "bar_chunks"), *chunks) if chunks else _bar(t(lang, "bar_chunks"), 0, 0).replace("0/0", "…")
     return (
-        f'<div class="qc-progress"><div>Index wird aktualisiert … / rebuilding … ({seconds:.0f} s) – '
-        f"der Chat bleibt benutzbar / the chat stays usable</div>{_bar('Dateien / files', *files)}{chunk_bar}</div>"
+        f'<div class="qc-progress"><div>{esc(t(lang, "rebuilding", seconds=f"{seconds:.0f}"))}</div>'
+        f'{_bar(t(lang, "bar_files"), *files)}{chunk_bar}</div>'
     )
 
 
@@ -108,12 +103,17 @@ def render_error(message: str) -> str:
     return f'<div class="qc-error">{esc(message)}</div>'
 
 
-def render_upload_results(results: Sequence[Any]) -> str:
-    """One line per uploaded file (results are `uploads.UploadResult`)."""
+def render_hint(message: str) -> str:
+    return f'<div class="qc-hint">{esc(message)}</div>'
+
+
+def render_upload_results(results: Sequence[Any], lang: str = "de") -> str:
+    """One line per uploaded file (results are `uploads.UploadResult`), in the interface language."""
     if not results:
         return ""
     icon = {"added": "✔", "replaced": "✔", "unchanged": "=", "refused": "✖"}
     lines = "".join(
-        f'<li class="qc-up-{esc(r.status)}">{icon.get(r.status, "")} <b>{esc(r.original)}</b>: {esc(r.message)}</li>' for r in results
+        f'<li class="qc-up-{esc(r.status)}">{icon.get(r.status, "")} <b>{esc(r.original)}</b>: {esc(upload_message(r.message, lang))}</li>'
+        for r in results
     )
     return f'<ul class="qc-uploads">{lines}</ul>'

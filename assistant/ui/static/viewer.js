@@ -1,8 +1,8 @@
-// Scrolls the viewer to the marked span whenever a document is opened; × closes it.
+// The documents tab's viewer: scrolls to the marked span when a document is shown; × and Escape close it.
 const show = () => {
   const m = element.querySelector('mark.qc-doc-mark');
   const box = element.querySelector('.qc-doc-text');
-  if (m && box) { box.scrollTop = Math.max(0, m.offsetTop - box.offsetTop - box.clientHeight / 3); m.scrollIntoView({block: 'nearest', behavior: 'smooth'}); }
+  if (m && box) { box.scrollTop = Math.max(0, m.offsetTop - box.offsetTop - box.clientHeight / 3); }
   else if (box) { box.scrollTop = 0; }
 };
 element.addEventListener('click', (ev) => {
@@ -10,5 +10,8 @@ element.addEventListener('click', (ev) => {
   if (!x) return;
   ev.preventDefault();
   trigger('click', {action: 'close'});
+});
+document.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Escape' && element.querySelector('.qc-viewer') && element.offsetParent !== null) trigger('click', {action: 'close'});
 });
 watch('value', () => { requestAnimationFrame(() => requestAnimationFrame(show)); });

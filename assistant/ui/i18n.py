@@ -1,0 +1,200 @@
+"""Every word the interface says, in German and English; the interface language follows the browser (switchable).
+
+Answers keep the language of their question; only the interface around them follows this catalogue.
+`upload_message` translates the user-facing messages of `assistant.uploads` (written in English there).
+"""
+from __future__ import annotations
+
+import re
+
+LANGUAGES = ("de", "en")
+
+TEXT: dict[str, dict[str, str]] = {
+    "de": {
+        "switch": "English",
+        "tab_chat": "Chat",
+        "tab_docs": "Dokumente",
+        "chat_placeholder": "Fragen Sie auf Deutsch oder Englisch – jede Antwort zitiert die Stellen aus Ihren Dokumenten.",
+        "question_placeholder": "Frage stellen, Enter drücken …",
+        "send": "Fragen",
+        "new_chat": "Neuer Chat",
+        "export": "Chat exportieren (Markdown)",
+        "examples": "Beispiele",
+        "history": "Frühere Chats",
+        "history_empty": "Noch keine gespeicherten Chats.",
+        "delete_chat": "Chat löschen",
+        "confirm_delete_chat": "Diesen Chat löschen?",
+        "current_chat": "aktueller Chat",
+        "copy": "Kopieren",
+        "copied": "Kopiert ✓",
+        "read_as": "gelesen als: {question}",
+        "sources": "Quellen zu Antwort {turn}",
+        "sources_placeholder": "Stellen Sie eine Frage – die zitierten Stellen erscheinen hier.",
+        "page": "S. {page}",
+        "where": "{document} · Zeichen {start}–{end}",
+        "open": "Ganzes Dokument an dieser Stelle öffnen",
+        "close": "Schließen (Esc)",
+        "no_sources": "Keine Quellen: Die Dokumente enthalten dazu nichts.",
+        "refused": "Keine Quellen: Die Frage wurde nicht beantwortet.",
+        "moved": "Das Dokument wurde seit dieser Antwort geändert; die Stelle ist nicht mehr genau dieselbe.",
+        "gone": "Das Dokument ist nicht mehr im Index.",
+        "internal_error": "Interner Fehler ({kind}); Details stehen im Server-Log.",
+        "no_answer": "Keine Antwort.",
+        "viewer_range": "Zeichen {shown}",
+        "viewer_marked": " · markiert {start}–{end}",
+        "col_document": "Dokument",
+        "col_size": "Größe",
+        "col_chunks": "Abschnitte",
+        "col_indexed": "Indexiert",
+        "col_status": "Status",
+        "state_indexed": "indexiert",
+        "state_changed": "geändert, noch nicht neu indexiert",
+        "state_deleted": "gelöscht, noch im Index",
+        "state_new": "neu, noch nicht indexiert",
+        "state_skipped": "übersprungen: {reason}",
+        "no_documents": "Keine Dokumente",
+        "pending_hint": "{n} Änderung(en) noch nicht im Index – „Index aktualisieren“ drücken.",
+        "no_index": "kein Index – Dokumente hochladen und „Index aktualisieren“ drücken",
+        "counts": "{documents} Dokumente · {chunks} Abschnitte",
+        "answers_quotes": "Antworten: Zitate (kein LLM)",
+        "report_head": "Index aktualisiert in {seconds} s: {chunks} Abschnitte, {embedded} neu eingebettet.",
+        "report_added": "hinzugefügt ({n}): {names}",
+        "report_changed": "geändert ({n}): {names}",
+        "report_removed": "entfernt ({n}): {names}",
+        "report_unchanged": "unverändert: {n}",
+        "report_skipped": "übersprungen ({n})",
+        "rebuilding": "Index wird aktualisiert … ({seconds} s) – der Chat bleibt benutzbar",
+        "bar_files": "Dateien",
+        "bar_chunks": "Abschnitte eingebettet",
+        "busy": "Index wird aktualisiert: {stage} {done}/{total}",
+        "rebuild_finished": "Index-Aufbau beendet",
+        "upload": "Hochladen: {extensions} · max. {mb} MB",
+        "replace": "Gleichnamige Dokumente ersetzen",
+        "doc_choice": "Dokument",
+        "show": "Anzeigen",
+        "delete": "Löschen",
+        "confirm_delete": "{document} löschen?",
+        "rebuild": "Index aktualisieren",
+        "choose_doc": "Bitte zuerst ein Dokument wählen.",
+        "only_indexed": "Nur indexierte Dokumente können angezeigt werden.",
+    },
+    "en": {
+        "switch": "Deutsch",
+        "tab_chat": "Chat",
+        "tab_docs": "Documents",
+        "chat_placeholder": "Ask in German or English – every answer cites the passages it comes from.",
+        "question_placeholder": "Ask a question, press Enter …",
+        "send": "Ask",
+        "new_chat": "New chat",
+        "export": "Export chat (Markdown)",
+        "examples": "Examples",
+        "history": "Earlier chats",
+        "history_empty": "No saved chats yet.",
+        "delete_chat": "Delete chat",
+        "confirm_delete_chat": "Delete this chat?",
+        "current_chat": "current chat",
+        "copy": "Copy",
+        "copied": "Copied ✓",
+        "read_as": "read as: {question}",
+        "sources": "Sources for answer {turn}",
+        "sources_placeholder": "Ask a question – the cited passages appear here.",
+        "page": "p. {page}",
+        "where": "{document} · characters {start}–{end}",
+        "open": "Open the whole document at this passage",
+        "close": "Close (Esc)",
+        "no_sources": "No sources: the documents do not say.",
+        "refused": "No sources: the question was not answered.",
+        "moved": "The document changed since this answer; the passage may have moved.",
+        "gone": "The document is no longer in the index.",
+        "internal_error": "Internal error ({kind}); see the server log.",
+        "no_answer": "No answer.",
+        "viewer_range": "characters {shown}",
+        "viewer_marked": " · marked {start}–{end}",
+        "col_document": "Document",
+        "col_size": "Size",
+        "col_chunks": "Chunks",
+        "col_indexed": "Indexed",
+        "col_status": "Status",
+        "state_indexed": "indexed",
+        "state_changed": "changed, not re-indexed yet",
+        "state_deleted": "deleted, still in the index",
+        "state_new": "new, not indexed yet",
+        "state_skipped": "skipped: {reason}",
+        "no_documents": "No documents",
+        "pending_hint": "{n} change(s) not in the index yet – press “Rebuild index”.",
+        "no_index": "no index yet – upload documents and press “Rebuild index”",
+        "counts": "{documents} documents · {chunks} chunks",
+        "answers_quotes": "answers: quotes (no LLM)",
+        "report_head": "Index updated in {seconds} s: {chunks} chunks, {embedded} newly embedded.",
+        "report_added": "added ({n}): {names}",
+        "report_changed": "changed ({n}): {names}",
+        "report_removed": "removed ({n}): {names}",
+        "report_unchanged": "unchanged: {n}",
+        "report_skipped": "skipped ({n})",
+        "rebuilding": "Rebuilding the index … ({seconds} s) – the chat stays usable",
+        "bar_files": "files",
+        "bar_chunks": "chunks embedded",
+        "busy": "rebuilding the index: {stage} {done}/{total}",
+        "rebuild_finished": "rebuild finished",
+        "upload": "Upload: {extensions} · max. {mb} MB",
+        "replace": "Replace documents with the same name",
+        "doc_choice": "Document",
+        "show": "Show",
+        "delete": "Delete",
+        "confirm_delete": "Delete {document}?",
+        "rebuild": "Rebuild index",
+        "choose_doc": "Choose a document first.",
+        "only_indexed": "Only indexed documents can be shown.",
+    },
+}
+
+
+def language(value: object) -> str:
+    """'de' or 'en' from whatever the browser sent ('de-AT', 'EN', None …); English when unsure."""
+    code = str(value or "").strip().lower()[:2]
+    return code if code in LANGUAGES else "en"
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """The text for `key` in `lang`, with `values` filled in."""
+    text = TEXT[language(lang)][key]
+    return text.format(**values) if values else text
+
+
+# English message of assistant.uploads → German; each pattern matches one message shape, groups carry the names.
+_UPLOADS_DE: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p, re.S), r)
+    for p, r in [
+        (r"^unsupported file type \(no extension\); allowed: (.*)$", r"Dateityp ohne Endung wird nicht unterstützt; erlaubt: \1"),
+        (r"^unsupported file type (\S+); allowed: (.*)$", r"Dateityp \1 wird nicht unterstützt; erlaubt: \2"),
+        (r"^the file name has no usable characters; .*$", "Der Dateiname enthält keine verwendbaren Zeichen; bitte umbenennen und erneut hochladen"),
+        (r"^the file is empty$", "Die Datei ist leer"),
+        (r"^the file is larger than the upload limit of (.*)$", r"Die Datei ist größer als die Obergrenze von \1"),
+        (r"^the documents folder (.*) does not exist$", r"Der Dokumentordner \1 existiert nicht"),
+        (r"^the uploaded file could not be read$", "Die hochgeladene Datei konnte nicht gelesen werden"),
+        (r"^refused: the file would land outside the documents folder$", "Abgelehnt: Die Datei läge außerhalb des Dokumentordners"),
+        (r"^added(?: \(saved as (.*?)\))?; press “Rebuild index” to make it searchable(.*)$", r"hinzugefügt (als \1); „Index aktualisieren“ drücken, damit es durchsucht wird\2"),
+        (r"^refused: (.*) exists in the documents folder and is not a regular file$", r"Abgelehnt: \1 liegt im Dokumentordner und ist keine normale Datei"),
+        (r"^an identical (.*) is already in the documents folder; nothing to do$", r"Eine identische Datei \1 liegt schon im Dokumentordner; nichts zu tun"),
+        (r"^a different document named (.*) already exists; .*$", r"Ein anderes Dokument namens \1 existiert schon; „Gleichnamige Dokumente ersetzen“ ankreuzen oder die Datei umbenennen"),
+        (r"^replaced the existing (.*?)(?: \(saved as .*?\))?; press “Rebuild index” to re-index it(.*)$", r"\1 ersetzt; „Index aktualisieren“ drücken, um es neu zu indexieren\2"),
+        (r"^refused: not a document name$", "Abgelehnt: kein Dokumentname"),
+        (r"^refused: (.*) is not a document in the documents folder$", r"Abgelehnt: \1 ist kein Dokument im Dokumentordner"),
+        (r"^(.*) is no longer in the documents folder$", r"\1 ist nicht mehr im Dokumentordner"),
+        (r"^refused: (.*) is not a file$", r"Abgelehnt: \1 ist keine Datei"),
+        (r"^deleted (.*); press “Rebuild index” to remove it from the answers$", r"\1 gelöscht; „Index aktualisieren“ drücken, um es aus den Antworten zu entfernen"),
+    ]
+]
+_TWO_UPLOADS = (" (two uploads had this name; the later one won)", " (zwei Uploads hatten diesen Namen; der spätere gilt)")
+
+
+def upload_message(message: str, lang: str) -> str:
+    """An upload/delete message from assistant.uploads in the interface language (English passes through)."""
+    if language(lang) == "en":
+        return message
+    message = message.replace(*_TWO_UPLOADS)
+    for pattern, german in _UPLOADS_DE:
+        match = pattern.match(message)
+        if match:
+            return match.expand(german).replace(" (als )", "")
+    return message
