@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser run test test-fast bench clean
+.PHONY: setup browser pgvector postgres postgres-stop run test test-fast bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -22,10 +22,21 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-upgrade chromium chromium-driver; }
 
+# PostgreSQL 15 + pgvector for the PostgreSQL store and its tests (see README "PostgreSQL" for why built this way).
+pgvector:
+	@bash scripts/install_pgvector.sh
+
+# A throwaway server in .postgres/ (git-ignored) on 127.0.0.1; its URL is the last line printed.
+postgres: setup pgvector
+	@$(PY) -m bench.pg_server start .postgres
+
+postgres-stop:
+	@$(PY) -m bench.pg_server stop .postgres
+
 run: setup
 	$(PY) app.py
 
-test: setup browser
+test: setup browser pgvector
 	$(PY) -m pytest -q
 
 test-fast: setup

@@ -1,6 +1,6 @@
 """Start Quellenchat: index documents/ (only what changed), then serve the chat UI and the OpenAI-compatible /v1 API.
 
-    python app.py [--host 127.0.0.1] [--port 7860] [--docs documents] [--index index]
+    python app.py [--host 127.0.0.1] [--port 7860] [--docs documents] [--index index | --database-url postgresql://… [--collection NAME]]
 
 Binds 127.0.0.1 unless told otherwise; ASSISTANT_PASSWORD turns on a login (user "assistant") for the UI,
 ASSISTANT_API_KEY a Bearer key for the API. Binding beyond loopback without an API key is refused.
@@ -21,6 +21,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, help="port (default 7860; env ASSISTANT_PORT)")
     parser.add_argument("--docs", dest="docs_dir", help="documents folder (default documents; env ASSISTANT_DOCS_DIR)")
     parser.add_argument("--index", dest="index_dir", help="index folder (default index; env ASSISTANT_INDEX_DIR)")
+    parser.add_argument("--database-url", dest="database_url", help="keep the index in PostgreSQL (env ASSISTANT_DATABASE_URL)")
+    parser.add_argument("--collection", dest="collection", help="document set in that database (env ASSISTANT_COLLECTION)")
     return parser.parse_args(argv)
 
 

@@ -1,5 +1,5 @@
 """Throwaway PostgreSQL servers for tests, benchmarks and `make postgres`: initdb + pg_ctl in a folder,
-127.0.0.1 only, fsync off (nothing here must survive a power cut), password auth over TCP.
+127.0.0.1 only, fsync off (nothing here must survive a power cut; commits do survive a crash of the server), password auth over TCP.
 
     python -m bench.pg_server start [FOLDER]   # prints the database URL as the last line
     python -m bench.pg_server stop [FOLDER]
@@ -20,7 +20,7 @@ from pathlib import Path
 
 PG_BIN = Path(os.environ.get("ASSISTANT_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PASSWORD = "quellenchat-test"
-SETTINGS = ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=60",
+SETTINGS = ["-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=60",
             "-c", "shared_buffers=256MB", "-c", "maintenance_work_mem=512MB"]
 
 
@@ -117,21 +117,21 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(__doc__)
         return 2
     folder = Path(argv[1]) if len(argv) > 1 else Path(".postgres")
-    link = folder
     if argv[0] == "stop":
         stop(folder.resolve())
         print(f"stopped the server in {folder}")
         return 0
-    if folder.is_symlink() or not folder.exists():
-        target = folder.resolve() if folder.is_symlink() else None
-        real = usable_folder(target) if target else usable_folder(folder)
-        if real != folder.resolve():
-            folder.unlink(missing_ok=True) if folder.is_symlink() else shutil.rmtree(folder, ignore_errors=True)
-            link.symlink_to(real)
-    real = usable_folder(folder.resolve())
-    port = int((real / "port").read_text()) if (real / "data" / "postmaster.pid").exists() and (real / "port").exists() else None
-    server = Server(real, port) if port else start(real)
-    print(f"PostgreSQL {PG_BIN.parent.name} with data in {folder} (stop: make postgres-stop)")
+    if not folder.exists() or folder.is_symlink():
+        real = usable_folder(folder.resolve())
+        if real != folder.resolve():  # the postgres user cannot reach the repository: data in /tmp, linked here
+            if folder.is_symlink():
+                folder.unlink()
+            folder.rmdir() if folder.is_dir() else None
+            folder.symlink_to(real)
+    real = folder.resolve()
+    running = (real / "data" / "postmaster.pid").exists() and (real / "port").exists()
+    server = Server(real, int((real / "port").read_text())) if running else start(real)
+    print(f"PostgreSQL {PG_BIN.parent.name} + pgvector, data in {folder}; stop it with `make postgres-stop`")
     print(server.url)
     return 0
 

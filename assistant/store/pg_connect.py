@@ -61,11 +61,16 @@ class Connections:
         import psycopg
 
         try:
-            with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(hashtext('quellenchat schema'))")
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+            # DDL on existing tables would wait for a running sync's transaction (CREATE INDEX IF NOT EXISTS locks
+            # the table first), so a set-up database is only checked, never touched
+            ready = conn.execute("SELECT to_regclass('qc_embedding_cache') IS NOT NULL AND "
+                                 "EXISTS (SELECT FROM pg_extension WHERE extname = 'vector')").fetchone()[0]
+            if not ready:
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_xact_lock(hashtext('quellenchat schema'))")
+                    for statement in SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
         except psycopg.Error as err:
             text = one_line(err)
             if "vector" in text and ("extension" in text or "control file" in text):

@@ -56,7 +56,8 @@ class Documents:
         chunks = index.size if index is not None else None
         llm = self.assistant.generator.model if self.assistant.generator is not None else None
         notes = [note for note in [self.busy_note(lang), *(extra(lang) for extra in self.status_extra)] if note]
-        return render_status(self.assistant.embedder.model_id, self.assistant.embedder.backend, docs, chunks,
+        backend = f"{self.assistant.embedder.backend}; {self.assistant.store.label}"  # names the store, never a password
+        return render_status(self.assistant.embedder.model_id, backend, docs, chunks,
                              " · ".join(notes), llm, lang)
 
     def table(self, lang: str) -> tuple[str, list[str]]:
