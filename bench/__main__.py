@@ -5,6 +5,9 @@
     python -m bench --repeats 3 --questions 40
     python -m bench --skip-quality         # speed only (quality results of the last run are kept)
     python -m bench --tables               # print the README tables from bench/results.json
+    python -m bench --backend postgres [--sizes 100k,1m] [--database-url URL]
+                                           # the PostgreSQL store at scale, folder store at 100k beside it
+                                           # (a throwaway server unless --database-url); bench/results-postgres.json
 """
 from __future__ import annotations
 
@@ -30,7 +33,11 @@ def main(argv=None) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / ".work", help="scratch folder (kept: sentence-pool vectors)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument("--tables", action="store_true", help="only print the tables of --out")
+    parser.add_argument("--backend", choices=["folder", "postgres"], default="folder")
+    parser.add_argument("--database-url", help="PostgreSQL server for --backend postgres (databases qc_bench_* are created)")
     args = parser.parse_args(argv)
+    if args.backend == "postgres":
+        return _postgres(args, argv)
 
     from .report import render
 
@@ -69,6 +76,25 @@ def main(argv=None) -> int:
     args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     log(f"wrote {args.out} ({total.wall / 60:.1f} min)")
     sys.stdout.write(render(results))
+    return 0
+
+
+def _postgres(args, argv) -> int:
+    from .pg_speed import run_pg_speed
+
+    evaluation = eval_dir(args.eval_dir)
+    sizes = [s.strip() for s in (args.sizes if args.sizes != "1k,10k,100k" else "100k").split(",") if s.strip()]
+    args.work.mkdir(parents=True, exist_ok=True)
+    out = args.out if args.out != ROOT / "bench" / "results.json" else ROOT / "bench" / "results-postgres.json"
+    previous = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
+    from .machine import machine_facts
+
+    with Timer() as total:
+        speed = run_pg_speed(evaluation, args.work, sizes, args.questions, args.database_url)
+    results = {**previous, "machine": machine_facts(), **speed, "seconds": round(total.wall, 1),
+               "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])}
+    out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    log(f"wrote {out} ({total.wall / 60:.1f} min)")
     return 0
 
 

@@ -20,6 +20,7 @@ VERSION=$(dpkg-query -W -f='${Version}' postgresql-$MAJOR)
 $SUDO apt-get install -y -qq --no-upgrade "postgresql-server-dev-$MAJOR=$VERSION" make gcc
 [ -f "$CONTROL" ] && exit 0
 WORK=$(mktemp -d)
+chmod 755 "$WORK"  # apt downloads as the _apt user
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/lists/partial"
 echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" > "$WORK/sources.list"

@@ -14,6 +14,9 @@ from .base import StoreUnavailable, one_line
 from .pg_schema import SCHEMA, register_types
 
 CONNECT_TIMEOUT = 5
+# HNSW candidates per search: recall@10 vs exact search measured in bench/README.md. iterative_scan (pgvector
+# 0.8) keeps scanning until the collection filter has let k rows through, in order.
+HNSW_SETTINGS = "SET hnsw.ef_search = 100; SET hnsw.iterative_scan = strict_order"
 
 
 def describe_url(url: str) -> str:
@@ -51,6 +54,7 @@ class Connections:
             if not self._schema_ready:
                 self._ensure_schema(conn)
             register_types(conn)
+            conn.execute(HNSW_SETTINGS)
         except Exception:
             conn.close()
             raise

@@ -21,7 +21,6 @@ from .base import ChunkParams, IndexDamaged, IndexMissing, Progress, check_model
 from .pg_connect import Connections, describe_url
 from .pg_schema import FORMAT, HalfVec
 
-EF_SEARCH = 100  # HNSW candidates per search (recall vs exact measured in bench/README.md)
 K1, B = 1.2, 0.75  # BM25, as bm25s in the folder store
 
 

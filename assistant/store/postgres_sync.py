@@ -21,6 +21,7 @@ from .base import ChunkParams, IndexBusy, IndexProblem, Progress, check_model, p
 from .pg_schema import FORMAT, HalfVec, TsVec, hnsw_index_sql
 from .sync import Changes, SentenceTable, chunk_vectors, embed_missing, read_changes, sentence_table, skipped_files
 
+BUILD_VECTOR_INDEX = True  # bulk loads (bench) build the HNSW index once at the end instead
 _LOCK = "SELECT pg_try_advisory_lock(hashtext('quellenchat index'), hashtext(%s))"
 _UNLOCK = "SELECT pg_advisory_unlock(hashtext('quellenchat index'), hashtext(%s))"
 
@@ -139,7 +140,7 @@ def apply_changes(conn, c: str, changes: Changes, chunks: list, table: SentenceT
             "ON CONFLICT (collection, term) DO UPDATE SET df = qc_terms.df + EXCLUDED.df",
             [c, [t for t, _ in delta], [n for _, n in delta]])
         conn.execute("DELETE FROM qc_terms WHERE collection = %s AND df <= 0", [c])
-    if conn.execute("SELECT to_regclass(%s)", [f"qc_chunks_hnsw_{dim}"]).fetchone()[0] is None:
+    if BUILD_VECTOR_INDEX and conn.execute("SELECT to_regclass(%s)", [f"qc_chunks_hnsw_{dim}"]).fetchone()[0] is None:
         conn.execute(hnsw_index_sql(dim))
     n_chunks, n_terms = conn.execute("SELECT count(*), coalesce(sum(n_terms), 0) FROM qc_chunks WHERE collection = %s", [c]).fetchone()
     conn.execute(

@@ -1,0 +1,183 @@
+"""PostgreSQL store at scale (`python -m bench --backend postgres`): load + index build time, question → answer
+p50/p95 with 1 and with 8 concurrent asker processes, HNSW recall@10 vs exact search, database size; the
+folder store over the same 100k corpus side by side.
+
+Corpora as in corpora.py: documents recombined from 10kGNAD sentences whose real vectors sit in the embedding
+cache (the product code runs unchanged and embeds nothing new). Above 200k chunks the load runs as syncs of
+~100k chunks each with the HNSW index built once at the end (pgvector builds far faster than it inserts).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .common import Timer, chunk_params, log, new_assistant
+
+BATCH_CHUNKS = 100_000
+
+
+def _database(server_url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+def _sizes(url: str) -> dict:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        total = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        tables = conn.execute("SELECT relname, pg_total_relation_size(oid) FROM pg_class WHERE relname LIKE 'qc\\_%%' "
+                              "AND relkind = 'r'").fetchall()
+        hnsw = conn.execute("SELECT coalesce(sum(pg_relation_size(oid)), 0) FROM pg_class WHERE relname LIKE 'qc_chunks_hnsw_%%'").fetchone()[0]
+    return {"database_mb": round(total / 2**20), "hnsw_index_mb": round(hnsw / 2**20),
+            **{f"{name}_mb": round(size / 2**20) for name, size in tables}}
+
+
+def recall_vs_exact(url: str, collection: str, vectors: np.ndarray, efs=(40, 100, 200), k: int = 10) -> list[dict]:
+    """Share of the exact top-k (sequential scan) that the HNSW search returns, and its latency, per ef_search."""
+    import psycopg
+
+    from assistant.store.pg_schema import HalfVec, register_types
+
+    dim = vectors.shape[1]
+    with psycopg.connect(url, autocommit=True) as conn:
+        register_types(conn)
+        conn.execute("SET hnsw.iterative_scan = strict_order")
+        exact = [
+            {r[0] for r in conn.execute("SELECT id FROM qc_chunks WHERE collection = %s ORDER BY embedding <#> %s LIMIT %s",
+                                        [collection, HalfVec(v), k]).fetchall()} for v in vectors]
+        plan = "\n".join(r[0] for r in conn.execute(
+            f"EXPLAIN SELECT id FROM qc_chunks WHERE collection = %s AND dim = {dim} ORDER BY (embedding::halfvec({dim})) <#> %s LIMIT 50",
+            [collection, HalfVec(vectors[0])]).fetchall())
+        out = []
+        for ef in efs:
+            conn.execute(f"SET hnsw.ef_search = {int(ef)}")
+            hits, times = 0, []
+            for v, truth in zip(vectors, exact):
+                t = time.perf_counter()
+                found = {r[0] for r in conn.execute(
+                    f"SELECT id FROM qc_chunks WHERE collection = %s AND dim = {dim} ORDER BY (embedding::halfvec({dim})) <#> %s LIMIT %s",
+                    [collection, HalfVec(v), k]).fetchall()}
+                times.append(time.perf_counter() - t)
+                hits += len(found & truth)
+            out.append({"ef_search": ef, f"recall@{k}": round(hits / (k * len(vectors)), 4),
+                        "search_p50_ms": round(float(np.median(times)) * 1000, 2), "uses_hnsw": "qc_chunks_hnsw" in plan})
+    return out
+
+
+def _load_postgres(assistant, docs: Path, doc_texts: list[str], name: str) -> dict:
+    from assistant.store import postgres_sync
+
+    from .corpora import write_docs
+
+    if len(doc_texts) * 3 < 2 * BATCH_CHUNKS:  # one sync, HNSW built by it
+        write_docs(doc_texts, docs, f"mix{name}")
+        with Timer() as t:
+            report = assistant.update()
+        return {"seconds": round(t.wall, 1), "cpu_seconds_client": round(t.cpu, 1), "chunks": report.chunks,
+                "embedded_sentences": report.embedded_sentences, "syncs": 1}
+    per = max(1, len(doc_texts) * BATCH_CHUNKS // max(1, 3 * len(doc_texts)))  # ~3.3 chunks per document
+    postgres_sync.BUILD_VECTOR_INDEX = False
+    syncs, embedded = 0, 0
+    with Timer() as t:
+        for i in range(0, len(doc_texts), per):
+            write_docs(doc_texts[i : i + per], docs, f"mix{name}-{i // per:03d}")
+            report = assistant.update()
+            syncs, embedded = syncs + 1, embedded + report.embedded_sentences
+            log(f"{name}: sync {syncs}: {report.chunks} chunks so far ({time.perf_counter() - t.wall0:.0f} s)")
+    postgres_sync.BUILD_VECTOR_INDEX = True
+    with Timer() as t_index:
+        def build(conn):
+            conn.execute("SET maintenance_work_mem = '3GB'")
+            conn.execute(postgres_sync.hnsw_index_sql(assistant.embedder.dim))
+        assistant.store.conns.run(build)
+    return {"seconds": round(t.wall + t_index.wall, 1), "sync_seconds": round(t.wall, 1), "hnsw_build_seconds": round(t_index.wall, 1),
+            "chunks": report.chunks, "embedded_sentences": embedded, "syncs": syncs}
+
+
+def size_postgres(name: str, n_chunks: int, pool, server_url: str, work: Path, questions_file: Path, query_vectors) -> dict:
+    import dataclasses
+
+    from assistant.cli import make_assistant
+    from assistant.store.postgres_sync import PgEmbeddingCache
+
+    from .common import default_settings
+    from .corpora import pool_cache_entries, recombined_documents
+    from .pg_askers import run_askers
+
+    folder = work / f"pg-{name}"
+    shutil.rmtree(folder, ignore_errors=True)
+    docs = folder / "docs"
+    doc_texts, chunks, _ = recombined_documents(pool, n_chunks, chunk_params(), seed=n_chunks)
+    url = _database(server_url, f"qc_bench_{name}")
+    assistant = make_assistant(dataclasses.replace(default_settings(), database_url=url, collection="bench"), docs, folder / "unused")
+    PgEmbeddingCache(assistant.store.conns, assistant.embedder.model_id, assistant.embedder.dim).put_many(pool_cache_entries(pool))
+    log(f"{name}: loading {len(doc_texts)} documents (~{chunks} chunks) into PostgreSQL")
+    result = {"documents": len(doc_texts), "load": _load_postgres(assistant, docs, doc_texts, name), "size": _sizes(url)}
+    log(f"{name}: recall vs exact")
+    result["recall_vs_exact"] = recall_vs_exact(url, "bench", query_vectors)
+    for askers in (1, 8):
+        log(f"{name}: {askers} asker(s)")
+        result[f"askers_{askers}"] = run_askers(askers, docs, questions_file, database_url=url, collection="bench")
+    result["docs"] = docs
+    return result
+
+
+def size_folder(name: str, docs: Path, pool, work: Path, questions_file: Path) -> dict:
+    from .corpora import pool_cache_entries, seed_cache
+    from .pg_askers import run_askers
+    from .speed import disk_usage
+
+    index_dir = work / f"folder-{name}-index"
+    shutil.rmtree(index_dir, ignore_errors=True)
+    assistant = new_assistant(docs, index_dir)
+    seed_cache(index_dir, assistant.embedder, pool_cache_entries(pool))
+    with Timer() as t:
+        report = assistant.update()
+    result = {"load": {"seconds": round(t.wall, 1), "chunks": report.chunks}, "size": disk_usage(index_dir)}
+    for askers in (1, 8):
+        log(f"{name} folder: {askers} asker(s)")
+        result[f"askers_{askers}"] = run_askers(askers, docs, questions_file, index=index_dir)
+    return result
+
+
+def parse_size(label: str) -> int:
+    """'100k' -> 100000, '1m' -> 1000000."""
+    label = label.strip().lower()
+    return int(float(label[:-1]) * {"k": 1000, "m": 1_000_000}[label[-1]]) if label[-1] in "km" else int(label)
+
+
+def run_pg_speed(evaluation: Path, work: Path, sizes: list[str], n_questions: int, server_url: str | None = None) -> dict:
+    from . import pg_server
+    from .corpora import latency_questions, read_gnad, sentence_pool
+    texts = read_gnad(evaluation)
+    embedder = new_assistant(work / "unused-docs", work / "unused-index").embedder
+    pool = sentence_pool(texts, embedder, work)
+    questions = latency_questions(texts, n_questions)
+    questions_file = work / "pg-questions.json"
+    questions_file.write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
+    query_vectors = np.stack([embedder.embed_query(q) for q in questions])
+    server = None
+    if not server_url:
+        server = pg_server.start(pg_server.usable_folder(work / "pg-server"))
+        server_url = server.url
+    results: dict = {"server": "throwaway PostgreSQL 15 + pgvector on this machine (bench/pg_server.py)" if server else "given"}
+    try:
+        for name in sizes:
+            results[name] = size_postgres(name, parse_size(name), pool, server_url, work, questions_file, query_vectors)
+            docs = results[name].pop("docs")
+            if parse_size(name) == 100_000:
+                results[name]["folder_side_by_side"] = size_folder(name, docs, pool, work, questions_file)
+            log(f"{name}: {json.dumps(results[name])}")
+    finally:
+        if server is not None:
+            pg_server.stop(server.folder)
+    return results
