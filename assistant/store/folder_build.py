@@ -19,7 +19,8 @@ from ..lexical import LexicalIndex
 from ..records import Chunk, IndexReport
 from .base import ChunkParams, IndexBusy, IndexProblem, Progress, check_model, pause_for_crash_tests
 from .folder import FORMAT_VERSION, current_generation
-from .sync import SentenceTable, chunk_vectors, embed_missing, read_changes, sentence_table, skipped_files
+from .sync import (SentenceTable, chunk_vectors, embed_missing, read_changes, sentence_table, skipped_files,
+                   vectors_from_rows)
 
 FLAT_MAX_VECTORS = 200_000  # exact search up to here; 8-bit scalar quantisation beyond (see vector_index_for)
 
@@ -56,10 +57,7 @@ class EmbeddingCache:
             rows = self._db.execute(
                 f"SELECT hash, vec FROM vectors WHERE model=? AND hash IN ({marks})", [self._model, *part]
             )
-            for h, blob in rows:
-                vec = np.frombuffer(blob, dtype=np.float32)
-                if vec.shape[0] == self._dim:
-                    found[h] = vec
+            found.update(vectors_from_rows(rows, self._dim))
         return found
 
     def put_many(self, items: dict[str, np.ndarray]) -> None:

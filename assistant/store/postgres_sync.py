@@ -19,7 +19,8 @@ from ..lexical import tokenize
 from ..records import IndexReport
 from .base import ChunkParams, IndexBusy, IndexProblem, Progress, check_model, pause_for_crash_tests
 from .pg_schema import FORMAT, HalfVec, TsVec, hnsw_index_sql
-from .sync import Changes, SentenceTable, chunk_vectors, embed_missing, read_changes, sentence_table, skipped_files
+from .sync import (Changes, SentenceTable, chunk_vectors, embed_missing, read_changes, sentence_table, skipped_files,
+                   vectors_from_rows)
 
 BUILD_VECTOR_INDEX = True  # bulk loads (bench) build the HNSW index once at the end instead
 _LOCK = "SELECT pg_try_advisory_lock(hashtext('quellenchat index'), hashtext(%s))"
@@ -38,10 +39,7 @@ class PgEmbeddingCache:
             part = hashes[i : i + 5000]
             rows = self._conns.run(lambda conn: conn.execute(
                 "SELECT hash, vec FROM qc_embedding_cache WHERE model = %s AND hash = ANY(%s)", [self._model, part]).fetchall())
-            for h, blob in rows:
-                vec = np.frombuffer(blob, dtype=np.float32)
-                if vec.shape[0] == self._dim:
-                    found[h] = vec
+            found.update(vectors_from_rows(rows, self._dim))
         return found
 
     def put_many(self, items: dict[str, np.ndarray]) -> None:

@@ -115,6 +115,12 @@ def chunk_vectors(sentence_vectors: np.ndarray, table: SentenceTable) -> np.ndar
     return out
 
 
+def vectors_from_rows(rows, dim: int) -> dict[str, np.ndarray]:
+    """Embedding-cache rows (hash, float32 bytes) -> vectors; a row of another dimension is ignored (re-embedded)."""
+    found = {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows}
+    return {h: v for h, v in found.items() if v.shape[0] == dim}
+
+
 class VectorCache(Protocol):
     def get_many(self, hashes: list[str]) -> dict[str, np.ndarray]: ...
     def put_many(self, items: dict[str, np.ndarray]) -> None: ...  # committed at once: a killed build resumes
