@@ -73,18 +73,18 @@ def recall_vs_exact(url: str, collection: str, vectors: np.ndarray, efs=(40, 100
     return out
 
 
-def _load_postgres(assistant, docs: Path, doc_texts: list[str], name: str) -> dict:
+def _load_postgres(assistant, docs: Path, doc_texts: list[str], n_chunks: int, name: str) -> dict:
     from assistant.store import postgres_sync
 
     from .corpora import write_docs
 
-    if len(doc_texts) * 3 < 2 * BATCH_CHUNKS:  # one sync, HNSW built by it
+    if n_chunks < 2 * BATCH_CHUNKS:  # one sync, HNSW built by it
         write_docs(doc_texts, docs, f"mix{name}")
         with Timer() as t:
             report = assistant.update()
         return {"seconds": round(t.wall, 1), "cpu_seconds_client": round(t.cpu, 1), "chunks": report.chunks,
                 "embedded_sentences": report.embedded_sentences, "syncs": 1}
-    per = max(1, len(doc_texts) * BATCH_CHUNKS // max(1, 3 * len(doc_texts)))  # ~3.3 chunks per document
+    per = max(1, len(doc_texts) * BATCH_CHUNKS // n_chunks)  # documents per sync
     postgres_sync.BUILD_VECTOR_INDEX = False
     syncs, embedded = 0, 0
     with Timer() as t:
@@ -121,7 +121,7 @@ def size_postgres(name: str, n_chunks: int, pool, server_url: str, work: Path, q
     assistant = make_assistant(dataclasses.replace(default_settings(), database_url=url, collection="bench"), docs, folder / "unused")
     PgEmbeddingCache(assistant.store.conns, assistant.embedder.model_id, assistant.embedder.dim).put_many(pool_cache_entries(pool))
     log(f"{name}: loading {len(doc_texts)} documents (~{chunks} chunks) into PostgreSQL")
-    result = {"documents": len(doc_texts), "load": _load_postgres(assistant, docs, doc_texts, name), "size": _sizes(url)}
+    result = {"documents": len(doc_texts), "load": _load_postgres(assistant, docs, doc_texts, chunks, name), "size": _sizes(url)}
     log(f"{name}: recall vs exact")
     result["recall_vs_exact"] = recall_vs_exact(url, "bench", query_vectors)
     for askers in (1, 8):

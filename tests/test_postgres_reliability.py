@@ -164,3 +164,25 @@ def test_a_server_without_pgvector_is_one_line(tmp_path):
         import shutil
 
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_eval_works_in_a_temporary_collection_it_drops(pg, tmp_path):
+    import psycopg
+
+    paragraphs, questions = tmp_path / "p.jsonl", tmp_path / "q.jsonl"
+    paragraphs.write_text("\n".join(json.dumps(p, ensure_ascii=False) for p in [
+        {"id": "glocke", "context": "Die Glocke von Goslar wurde 1880 gegossen. Sie läutet jeden Mittag."},
+        {"id": "turm", "context": "Der Leuchtturm von Emden ist dreißig Meter hoch. Er wurde rot gestrichen."},
+    ]), encoding="utf-8")
+    questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in [
+        {"paragraph_id": "glocke", "question_de": "Wann wurde die Glocke gegossen?", "question_en": "When was the bell cast?"},
+        {"paragraph_id": "turm", "question_de": "Wie hoch ist der Leuchtturm?", "question_en": "How tall is the lighthouse?"},
+    ]), encoding="utf-8")
+    done = run_cli("eval", "retrieval", "--paragraphs", str(paragraphs), "--questions", str(questions),
+                   "--database-url", pg.url, "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["de"]["recall@1"] == 1.0 and result["en"]["n"] == 2 and result["en"]["recall@5"] == 1.0
+    with psycopg.connect(pg.url) as conn:
+        assert conn.execute("SELECT count(*) FROM qc_collections WHERE name LIKE 'eval-%'").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM qc_documents WHERE collection LIKE 'eval-%'").fetchone()[0] == 0

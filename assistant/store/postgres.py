@@ -161,13 +161,15 @@ class PgIndex:
             view.read_wanted_texts()
             conn.rollback()
         except BaseException as err:
-            conn.rollback() if not conn.closed and conn.info.transaction_status != 3 else None
+            if not conn.closed and conn.info.transaction_status in (2, 3):  # in a transaction, or a failed one
+                conn.rollback()
             if not cm.__exit__(type(err), err, err.__traceback__):
                 raise
         else:
             cm.__exit__(None, None, None)
         finally:
-            conn.isolation_level, conn.read_only = None, None
+            if not conn.closed:  # a pooled connection goes back to autocommit defaults
+                conn.isolation_level, conn.read_only = None, None
 
     def documents(self) -> list[DocumentInfo]:
         rows = self._conns.run(lambda conn: conn.execute(
