@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.ui_latency                       # starts app.py on a temp copy of documents/
     .venv/bin/python -m bench.ui_latency --url http://127.0.0.1:7860/
-    .venv/bin/python -m bench.ui_latency --screenshot docs/screenshot.png
+    .venv/bin/python -m bench.ui_latency --screenshot docs/screenshot.png   # and docs/screenshot-phone.png
 
 Each question is asked in a fresh chat (so none is read as a follow-up of the one before), after one warm-up
 question that loads the embedding model. The clock starts when Enter is pressed and stops when the final
@@ -67,12 +67,27 @@ def screenshot(page, path: Path) -> None:
     page.set_viewport_size({"width": 1440, "height": 1000})
     ask(page, "Seit wann kooperieren Niedersachsen und Tjumen?")
     ask(page, "Which IT trade fair in Hanover did Yekaterinburg take part in during June 2018?", fresh=False)
-    page.locator("#qc-sources a.qc-open").first.click()
-    page.locator("#qc-viewer mark.qc-doc-mark").wait_for()
+    page.locator("#qc-chat a.qc-cite").first.click()  # back to the first answer's sources
+    page.locator("#qc-src-0-1 a.qc-open").wait_for()
+    page.locator("#qc-src-0-1 a.qc-open").click()
+    page.locator("#qc-sources .qc-viewer mark.qc-doc-mark").wait_for()
     page.locator("#qc-chat a.qc-cite").last.hover()
     time.sleep(1.0)  # smooth scrolling in the viewer settles
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path))
+
+
+def phone_screenshot(browser, url: str, path: Path) -> None:
+    """The same chat at 390 px (an English phone): sources straight under the answer."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("#qc-question textarea")
+    ask(page, "Since when have Düsseldorf and Moscow been partner cities?")
+    page.locator("#qc-sources .qc-source").first.wait_for()
+    time.sleep(1.0)
+    page.screenshot(path=str(path), full_page=True)
+    context.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,13 +109,14 @@ def main(argv: list[str] | None = None) -> int:
             proc, url = server.proc, server.url
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="de-DE")
             page.goto(url)
             page.wait_for_selector("#qc-question textarea")
             warm_up = ask(page, "Was ist Quellenchat?")
             times = [ask(page, q) for q in QUESTIONS]
             if args.screenshot:
                 screenshot(page, args.screenshot)
+                phone_screenshot(browser, url, args.screenshot.with_name(args.screenshot.stem + "-phone.png"))
             browser.close()
     finally:
         if proc is not None:
