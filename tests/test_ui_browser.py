@@ -17,7 +17,7 @@ from typing import Iterator
 
 import pytest
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, Server, start_app, stop_app
+from bench.browser import Server, start_app, stop_app
 
 pytestmark = pytest.mark.browser
 
@@ -42,20 +42,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield srv
     finally:
         stop_app(srv.proc)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (make test installs it: apt-get install chromium chromium-driver)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from typing import Iterator
 
 import pytest
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Server, start_app, stop_app
+from bench.browser import ROOT, Server, start_app, stop_app
 
 pytestmark = pytest.mark.browser
 FINAL = "#qc-chat .qc-answer:not(.qc-thinking):not(.qc-streaming)"
@@ -46,20 +46,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         yield running
     finally:
         stop_app(running.server.proc)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (make test installs it: apt-get install chromium chromium-driver)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def open_page(context, url: str):
