@@ -169,3 +169,37 @@ def test_binding_beyond_loopback_without_a_key_is_refused(tmp_path: Path) -> Non
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "ASSISTANT_API_KEY" in done.stderr and "refusing" in done.stderr
+
+
+@pytest.mark.model
+def test_a_stream_carries_only_checked_text_when_a_model_writes(tmp_path: Path) -> None:
+    """With an LLM, a sentence its cited passage does not support is dropped by the check; the stream never showed it."""
+    from fake_openai import FakeOpenAI, Reply, passages_in
+
+    def script(request: dict) -> Reply:
+        n = next((n for n, (_, text) in passages_in(request).items() if "1992 formuliert" in text), 1)
+        return Reply(f"Die Grundlagen der Kooperation wurden bereits 1992 formuliert [{n}]. "
+                     f"Tjumen schenkte Niedersachsen 4711 Elefanten [{n}].")
+
+    shutil.copytree(ROOT / "documents", tmp_path / "documents")
+    with FakeOpenAI(script) as llm:
+        srv = start_app(tmp_path / "documents", tmp_path / "index", tmp_path / "app.log",
+                        {"ASSISTANT_LLM_URL": llm.url, "ASSISTANT_LLM_MODEL": "scripted-model"})
+        try:
+            api = client(srv, "any")  # no key configured: any key is accepted
+            messages = [{"role": "user", "content": QUESTION}]
+            plain = api.chat.completions.create(model="quellenchat", messages=messages).choices[0].message.content
+            streamed = "".join(c.choices[0].delta.content or "" for c in api.chat.completions.create(
+                model="quellenchat", messages=messages, stream=True))
+            raw = subprocess.run(
+                ["curl", "-sS", "-N", srv.url + "v1/chat/completions", "-H", "Content-Type: application/json",
+                 "-d", json.dumps({"model": "quellenchat", "stream": True, "messages": messages})],
+                capture_output=True, text=True, timeout=120).stdout
+        finally:
+            stop_app(srv.proc)
+    assert "1992 formuliert" in plain and "4711" not in plain  # the check dropped the unsupported sentence
+    assert streamed == plain
+    assert ": writing" in raw  # keep-alives while the model wrote …
+    deltas = [json.loads(line[6:])["choices"][0]["delta"].get("content", "") for line in raw.splitlines()
+              if line.startswith("data: {")]
+    assert "4711" not in "".join(deltas)  # … never its unchecked text (the dropped sentence is named only in the notes)

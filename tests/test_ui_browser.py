@@ -78,6 +78,12 @@ def test_german_question_answered_with_highlighted_source(page) -> None:
     source = page.locator("#qc-src-0-1")
     assert "000_2f8e9fa625a060b8.txt" in source.locator(".qc-source-head").get_attribute("title")  # file: in the tooltip
     assert "1992 formuliert" in source.locator("mark.qc-quote").inner_text()
+    page.wait_for_function(  # the highlighted quote is scrolled into view inside its card
+        """() => { const m = document.querySelector('#qc-src-0-1 mark.qc-quote');
+                   const box = document.querySelector('#qc-src-0-1 .qc-passage');
+                   const a = m.getBoundingClientRect(), b = box.getBoundingClientRect();
+                   return a.top >= b.top - 1 && a.top < b.bottom; }"""
+    )
 
 
 def test_english_question_answered_with_highlighted_source(page) -> None:
