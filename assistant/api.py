@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("quellenchat.api")
 MODEL = "quellenchat"
 CREATED = 1_767_225_600  # a fixed "created" for the model list (2026-01-01)
+KEEP_ALIVE_SECONDS = 1.0
 
 
 class RequestProblem(ValueError):
@@ -91,11 +92,13 @@ def pieces(text: str) -> list[str]:
 def stream_events(results: Iterator[tuple[str, Answer | None]], request_id: str) -> Iterator[str]:
     """SSE: role, keep-alives while unchecked text is being written, the checked reply, then [DONE]."""
     yield chunk(request_id, {"role": "assistant", "content": ""})
-    answer = None
+    answer, last = None, 0.0
     try:
         for _, final in results:
             if final is None:
-                yield ": writing\n\n"
+                if time.monotonic() - last >= KEEP_ALIVE_SECONDS:  # one comment a second keeps proxies from timing out
+                    last = time.monotonic()
+                    yield ": writing\n\n"
             else:
                 answer = final
     except Exception as err:  # after the headers are sent, an error can only travel inside the stream

@@ -81,7 +81,8 @@ def answers(pg) -> list[str]:
 
 def test_interface_follows_the_browser_language_and_switches(app: App, browser) -> None:
     for locale, lang, send, docs, sources in [("de-DE", "de", "Fragen", "Dokumente", "Stellen Sie eine Frage"),
-                                              ("en-GB", "en", "Ask", "Documents", "Ask a question")]:
+                                              ("en-GB", "en", "Ask", "Documents", "Ask a question"),
+                                              ("fr-FR", "en", "Ask", "Documents", "Ask a question")]:  # else English
         context = browser.new_context(locale=locale)
         pg = open_page(context, app.url)
         pg.wait_for_function(f"() => document.querySelector('#qc-send')?.innerText.trim() === {send!r}")

@@ -7,7 +7,11 @@
     return langs.map((l) => String(l).toLowerCase().slice(0, 2)).find((l) => l === 'de' || l === 'en') || 'en';
   };
   window.qcLang = pick();
-  document.documentElement.lang = window.qcLang;
+  const root = document.documentElement;
+  root.lang = window.qcLang;
+  // Gradio sets <html lang> to the browser's locale for its own strings; the page's language is ours.
+  new MutationObserver(() => { if (root.lang !== window.qcLang) root.lang = window.qcLang; })
+    .observe(root, {attributes: true, attributeFilter: ['lang']});
   let id = null;
   try { id = localStorage.getItem('qc-browser'); } catch (e) {}
   if (!id || !/^[0-9a-f]{32}$/.test(id)) {
