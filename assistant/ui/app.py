@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger("quellenchat.ui")
 
+STATUS_POLL_SECONDS = 3.0
 READ_BROWSER = "() => [window.qcLang || 'en', window.qcBrowser || '', (localStorage.getItem('qc-chat') || '')]"
 SWITCH_LANGUAGE = """(lang) => { const next = lang === 'de' ? 'en' : 'de';
   try { localStorage.setItem('qc-lang', next); } catch (e) {}
@@ -225,6 +226,9 @@ def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "",
         doc_viewer.click(on_doc_viewer, None, [doc_viewer], show_progress="hidden", **private)
         rebuild.click(on_rebuild, [lang_box], [rebuild, progress, docs_table, doc_choice, status], concurrency_limit=None,
                       show_progress="hidden", **private)
+
+        if docs.status_extra:  # notes that change on their own (a folder watcher) are polled every few seconds
+            gr.Timer(STATUS_POLL_SECONDS).tick(docs.status, [lang_box], [status], show_progress="hidden", **private)
 
         def api_ask(question: str) -> dict:
             """Answer a question from the documents; returns the same object as `assistant ask --json`."""
