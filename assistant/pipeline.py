@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from .answering import BadQuestion, MAX_QUESTION_CHARS, abstain, clean_question,
 from .embedding import Embedder
 from .generation import GenerationError, Generator, llm_answer_stream, rewrite_question
 from .language import detect_language
-from .records import Answer, Hit, IndexReport
+from .records import Answer, Document, Hit, IndexReport
 from .retrieval import retrieve
 from .store import ChunkParams, IndexView, LiveIndex, Progress, Store, open_store
 
@@ -120,7 +121,12 @@ class Assistant:
         """Yield (text so far, None) while an answer is being written, then (final text, Answer) once.
 
         Extractive answers are instant, so they arrive in one piece; a generator backend streams tokens here.
+        The final answer's citations carry their document's title and page (`with_document_info`).
         """
+        for text, answer in self._answer_stream(question, history):
+            yield text, (with_document_info(answer, self.index.document) if answer is not None and answer.citations else answer)
+
+    def _answer_stream(self, question: str, history: Sequence[str]) -> Iterator[tuple[str, Answer | None]]:
         language = detect_language(question[:MAX_QUESTION_CHARS])
         question = clean_question(question, language)
         if self.generator is not None:
@@ -155,4 +161,20 @@ class Assistant:
                                      index.document_text, extractive, standalone=standalone, failure=failure)
 
 
-__all__ = ["Assistant", "BadQuestion"]
+def with_document_info(answer: Answer, document: Callable[[str], Document | None]) -> Answer:
+    """Fill each citation's `title` and `page` (the page its quote starts on) from the stored document.
+
+    Applied where answers leave the pipeline, so the answer modules need not know about pages. A citation whose
+    quote no longer matches the stored text (the document changed meanwhile) keeps title/page None."""
+    docs: dict[str, Document | None] = {}
+    citations = []
+    for c in answer.citations:
+        doc = docs[c.document] if c.document in docs else docs.setdefault(c.document, document(c.document))
+        if doc is None or doc.text[c.start : c.end] != c.quote:
+            citations.append(c)
+        else:
+            citations.append(replace(c, title=doc.title or None, page=doc.page_at(c.start)))
+    return replace(answer, citations=tuple(citations))
+
+
+__all__ = ["Assistant", "BadQuestion", "with_document_info"]

@@ -127,6 +127,23 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class FileHealth:
+    """What reading one file gave (issue 11's health report): pages, visible characters, language, OCR'd pages,
+    and warnings a person should look at (broken-looking text, empty pages, near-duplicates)."""
+
+    file: str
+    pages: int  # 0 for formats without pages
+    chars: int
+    language: str
+    ocr_pages: tuple[int, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "pages": self.pages, "chars": self.chars, "language": self.language,
+                "ocr_pages": list(self.ocr_pages), "warnings": list(self.warnings)}
+
+
+@dataclass(frozen=True)
 class IndexReport:
     """What one `assistant index` run did; `embedded_chunks` counts only texts the model actually saw."""
 
@@ -139,6 +156,7 @@ class IndexReport:
     seconds: float
     skipped: tuple[Skipped, ...]
     embedded_sentences: int = 0  # the unit the model embeds; a chunk's vector is the mean of its sentences'
+    health: tuple[FileHealth, ...] = ()  # one per file read in this run (added or changed)
 
     def to_json(self) -> dict:
         return {
@@ -151,6 +169,8 @@ class IndexReport:
             "embedded_sentences": self.embedded_sentences,
             "seconds": round(self.seconds, 3),
             "skipped": [{"file": s.file, "reason": s.reason} for s in self.skipped],
+            "health": [h.to_json() for h in self.health],
+            "warnings": [{"file": h.file, "warning": w} for h in self.health for w in h.warnings],
         }
 
 

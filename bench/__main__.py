@@ -28,6 +28,7 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-engine", action="store_true", help="skip the embedding-engine-only runs")
+    parser.add_argument("--skip-documents", action="store_true", help="skip OCR and the native-vs-shipped engine indexing runs")
     parser.add_argument("--pool-articles", type=int, default=None, help="articles whose sentences build the large corpora")
     parser.add_argument("--eval", dest="eval_dir", help="evaluation data (default ../shared/eval)")
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / ".work", help="scratch folder (kept: sentence-pool vectors)")
@@ -70,6 +71,13 @@ def main(argv=None) -> int:
                                          engine=not args.skip_engine, pool_articles=args.pool_articles)
         elif previous.get("speed"):
             results["speed"] = previous["speed"] | {"from_earlier_run": previous.get("machine", {}).get("started_utc")}
+        if not args.skip_documents:  # issue 11: OCR accuracy and s/page; cold chunks/s, native vs shipped engine
+            from .native import run_engines
+            from .ocr import run_ocr
+
+            results["documents"] = {"ocr": run_ocr(), "engines": run_engines(evaluation)}
+        elif previous.get("documents"):
+            results["documents"] = previous["documents"] | {"from_earlier_run": previous.get("machine", {}).get("started_utc")}
     results["machine"]["load_average_at_end"] = load_average()
     results["seconds"] = round(total.wall, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)

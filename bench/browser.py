@@ -67,7 +67,8 @@ def start_app(docs: Path, index: Path, log: Path, extra_env: dict[str, str] | No
     `port`: the same one again after a restart (browsers keep localStorage per host and port)."""
     port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update({"ASSISTANT_DOCS_DIR": str(docs), "ASSISTANT_INDEX_DIR": str(index), "GRADIO_ANALYTICS_ENABLED": "False",
+    # ASSISTANT_WATCH=0: callers drive indexing themselves (Rebuild button); tests/test_watch.py turns watching on
+    env.update({"ASSISTANT_DOCS_DIR": str(docs), "ASSISTANT_INDEX_DIR": str(index), "ASSISTANT_WATCH": "0", "GRADIO_ANALYTICS_ENABLED": "False",
                 "PYTHONUNBUFFERED": "1", **(extra_env or {})})
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,

@@ -97,8 +97,24 @@ def targets(r: dict) -> list[str]:
     return out
 
 
+def documents_table(d: dict) -> list[str]:
+    """OCR on a rendered German page, and cold indexing with the shipped vs the native e5 engine."""
+    out = []
+    ocr = d.get("ocr", {})
+    if "char_accuracy" in ocr:
+        out += [f"OCR ({ocr['languages']}, {ocr['dpi']} dpi, German A4 page in DejaVu Sans): character accuracy "
+                f"{ocr['char_accuracy']:.1%}, {ocr['seconds_per_page']} s/page", ""]
+    engines = d.get("engines", {})
+    if "native" in engines:
+        out += ["| e5 engine | cold index chunks/s | CPU ms/chunk |", "|---|---|---|"]
+        out += [f"| {name} | {engines[name]['chunks_per_s']} | {engines[name]['cpu_ms_per_chunk']} |" for name in ("shipped", "native")]
+    return out
+
+
 def render(r: dict) -> str:
     parts = [machine_line(r), ""]
+    if r.get("documents"):
+        parts += documents_table(r["documents"]) + [""]
     if r.get("quality"):
         parts += quality_tables(r["quality"]) + [""]
     if r.get("speed"):

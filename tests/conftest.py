@@ -73,3 +73,14 @@ def browser():
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture
+def without_tesseract(monkeypatch, tmp_path_factory):
+    """A PATH on which no `tesseract` program is found: how a machine without tesseract-ocr looks to the readers."""
+    from assistant.documents import ocr
+
+    monkeypatch.setenv("PATH", str(tmp_path_factory.mktemp("empty-path")))
+    ocr.languages.cache_clear()
+    yield
+    ocr.languages.cache_clear()

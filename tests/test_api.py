@@ -79,7 +79,7 @@ def test_plain_completion_carries_markers_sources_and_citations(server: Server) 
     reply = client(server).chat.completions.create(model="quellenchat", messages=[{"role": "user", "content": QUESTION}])
     text = reply.choices[0].message.content
     assert "1992" in text and "[1]" in text
-    assert "**Quellen:**" in text and "- [1] 000_2f8e9fa625a060b8.txt: „Die Grundlagen der Kooperation" in text
+    assert "**Quellen:**" in text and "- [1] Niedersachen und Tjumen entwickeln ihre langjährige Partnerschaft weiter: „Die Grundlagen der Kooperation" in text
     citations = reply.model_extra["citations"]
     assert citations[0]["document"] == "000_2f8e9fa625a060b8.txt" and "1992" in citations[0]["quote"]
     assert {"title", "page", "start", "end"} <= set(citations[0])

@@ -23,7 +23,8 @@ def test_index_ask_and_incremental_update(seed_docs: Path, tmp_path: Path):
     first = run("index", "--docs", str(seed_docs), "--index", index, "--json", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
-    assert set(report) == {"added", "changed", "removed", "unchanged", "chunks", "embedded_chunks", "embedded_sentences", "seconds", "skipped"}
+    assert set(report) == {"added", "changed", "removed", "unchanged", "chunks", "embedded_chunks", "embedded_sentences", "seconds", "skipped",
+                           "health", "warnings"}
     assert len(report["added"]) == 5 and report["embedded_chunks"] == report["chunks"]
 
     asked = run("ask", "Seit wann kooperieren Niedersachsen und Tjumen?", "--docs", str(seed_docs), "--index", index, "--json", cwd=tmp_path)

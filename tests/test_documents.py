@@ -13,7 +13,7 @@ import pypdf
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from assistant import documents
+from assistant.documents import folder, readers
 from assistant.documents import (
     MAX_FILE_BYTES,
     SUPPORTED_EXTENSIONS,
@@ -71,7 +71,8 @@ def read_one(path: Path) -> Document:
 # --- plain text -------------------------------------------------------------------------------
 
 def test_interface_constants():
-    assert SUPPORTED_EXTENSIONS == {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}
+    assert SUPPORTED_EXTENSIONS == {".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".eml", ".rtf",
+                                    ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
     assert MAX_FILE_BYTES == 20 * 1024 * 1024
 
 
@@ -211,13 +212,13 @@ def test_pdf_pages_are_joined_with_blank_line(tmp_path):
     assert extract_text(path) == "Seite eins\n\nSeite zwei"
 
 
-def test_pdf_without_text_layer_is_skipped(tmp_path):
+def test_pdf_without_any_text_is_skipped(tmp_path, without_tesseract):
     writer = pypdf.PdfWriter()
     writer.add_blank_page(width=200, height=200)
     with open(tmp_path / "scan.pdf", "wb") as f:
         writer.write(f)
     assert read_folder(tmp_path) == (
-        [], [Skipped("scan.pdf", "PDF has no text layer (scanned?); OCR is not supported")])
+        [], [Skipped("scan.pdf", "PDF has no text layer (scanned?); needs OCR: install tesseract-ocr (and tesseract-ocr-deu for German)")])
 
 
 @pytest.mark.parametrize("cut", [0.5, 0.2])
@@ -260,7 +261,7 @@ def test_password_protected_pdf_is_skipped(tmp_path):
 def test_document_and_entry_share_id_hash_and_size(tmp_path):
     data = "Inhalt\r\n".encode()
     doc = read_one(write(tmp_path / "a.txt", data))
-    assert doc == Document(id="a.txt", text="Inhalt\n", sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    assert doc == Document(id="a.txt", text="Inhalt\n", sha256=hashlib.sha256(data).hexdigest(), size=len(data), title="Inhalt")
     (entry,), _ = scan_folder(tmp_path)
     assert entry == FileEntry("a.txt", tmp_path / "a.txt", doc.sha256, doc.size)
 
@@ -274,13 +275,13 @@ def test_nested_ids_use_forward_slashes_and_are_sorted(tmp_path):
 
 
 def test_unsupported_extensions_are_reported(tmp_path):
-    write(tmp_path / "bild.PNG", b"\x89PNG")
+    write(tmp_path / "bild.BMP", b"BM")
     write(tmp_path / "Makefile", "all:")
     write(tmp_path / "ok.txt", "ok")
     entries, skipped = scan_folder(tmp_path)
     assert [e.id for e in entries] == ["ok.txt"]
     assert skipped == [Skipped("Makefile", "unsupported file type (no extension)"),
-                       Skipped("bild.PNG", "unsupported file type .png")]
+                       Skipped("bild.BMP", "unsupported file type .bmp")]
 
 
 def test_hidden_files_and_folders_are_ignored_silently(tmp_path):
@@ -320,7 +321,7 @@ def test_too_large_file_is_skipped_without_reading_it(tmp_path):
 
 
 def test_size_limit_is_checked_at_call_time(tmp_path, monkeypatch):
-    monkeypatch.setattr(documents, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(folder, "MAX_FILE_BYTES", 10)
     write(tmp_path / "small.txt", "0123456789")
     write(tmp_path / "big.txt", "0123456789A")
     docs, skipped = read_folder(tmp_path)
@@ -331,7 +332,7 @@ def test_size_limit_is_checked_at_call_time(tmp_path, monkeypatch):
 def test_file_that_grew_after_scan_is_still_bounded(tmp_path, monkeypatch):
     path = write(tmp_path / "a.txt", "klein")
     (entry,), _ = scan_folder(tmp_path)
-    monkeypatch.setattr(documents, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(folder, "MAX_FILE_BYTES", 10)
     write(path, "jetzt viel zu groß")
     with pytest.raises(DocumentError, match="larger than 10 bytes"):
         read_document(entry)
@@ -378,7 +379,7 @@ def test_unexpected_parser_error_becomes_a_short_reason(tmp_path, monkeypatch):
     def boom(data: bytes) -> str:
         raise ValueError("odd internal failure\n  with a second line")
 
-    monkeypatch.setitem(documents._PARSERS, ".md", boom)
+    monkeypatch.setitem(readers.READERS, ".md", boom)
     with pytest.raises(DocumentError, match=r"^could not read MD file: odd internal failure$"):
         extract_text(write(tmp_path / "a.md", "x"))
 

@@ -99,7 +99,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "cp1252.txt": ("indexed", "„Kostenpunkt“ – 12 € pro Person."),
     "utf16.txt": ("indexed", "Straße der Einheit 5, Jürgen Groß."),
     "utf16be.md": ("indexed", "Größe: 7 Fuß."),
-    "scan.pdf": ("skipped", "PDF has no text layer (scanned?); OCR is not supported"),
+    "scan.pdf": ("skipped", "PDF has no text"),  # with Tesseract: "…, and OCR found none"; without: "… needs OCR"
     "truncated.pdf": ("skipped", "corrupt or unreadable PDF"),
     "garbage.pdf": ("skipped", "corrupt or unreadable PDF"),
     "good.pdf": ("indexed", "Der Deich bei Husum ist 9 Meter hoch."),

@@ -232,11 +232,11 @@ def test_pending_files_compares_folder_and_manifest(tmp_path: Path) -> None:
     (tmp_path / "same.txt").write_text("same")
     (tmp_path / "edited.txt").write_text("new text")
     (tmp_path / "added.md").write_text("added")
-    (tmp_path / "bild.png").write_bytes(b"\x89PNG")
+    (tmp_path / "bild.bmp").write_bytes(b"\x89PNG")
     sha = lambda s: hashlib.sha256(s.encode()).hexdigest()  # noqa: E731
     manifest = {"files": {"same.txt": {"sha256": sha("same")}, "edited.txt": {"sha256": sha("old")}, "gone.txt": {"sha256": "x"}}}
     states = {(p.id, p.state) for p in pending_files(tmp_path, manifest)}
-    assert states == {("edited.txt", "changed"), ("added.md", "new"), ("bild.png", "skipped"), ("gone.txt", "deleted")}
+    assert states == {("edited.txt", "changed"), ("added.md", "new"), ("bild.bmp", "skipped"), ("gone.txt", "deleted")}
 
 
 def test_status_line_names_model_and_counts() -> None:

@@ -15,6 +15,7 @@ from typing import Iterator
 import numpy as np
 
 from ..documents import scan_folder
+from ..documents.health import health_report
 from ..lexical import LexicalIndex
 from ..records import Chunk, IndexReport
 from .base import ChunkParams, IndexBusy, IndexProblem, Progress, check_model, pause_for_crash_tests
@@ -257,4 +258,5 @@ def update_index(
         embedded_sentences=embedded_sentences,
         seconds=time.monotonic() - started,
         skipped=skipped_files(skipped, changes.unreadable),
+        health=health_report([doc for doc, _ in changes.fresh.values()], {row[0]: row[1] for row in documents}),
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..documents import scan_folder
+from ..documents.health import health_report
 from ..lexical import tokenize
 from ..records import IndexReport
 from .base import ChunkParams, IndexBusy, IndexProblem, Progress, check_model, pause_for_crash_tests
@@ -87,6 +88,7 @@ def sync(store, docs_dir: Path, embedder, chunk_params: ChunkParams, full: bool 
         added=tuple(changes.added), changed=tuple(changes.changed), removed=tuple(changes.removed),
         unchanged=len(changes.kept), chunks=n_chunks, embedded_chunks=embedded, embedded_sentences=embedded_sentences,
         seconds=time.monotonic() - started, skipped=skipped_files(skipped, changes.unreadable),
+        health=health_report([doc for doc, _ in changes.fresh.values()]),  # near-duplicates among this run's files
     )
 
 
