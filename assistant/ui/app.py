@@ -226,6 +226,7 @@ def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "",
         doc_viewer.click(on_doc_viewer, None, [doc_viewer], show_progress="hidden", **private)
         rebuild.click(on_rebuild, [lang_box], [rebuild, progress, docs_table, doc_choice, status], concurrency_limit=None,
                       show_progress="hidden", **private)
+
         if docs.status_extra:  # notes that change on their own (a folder watcher) are polled every few seconds
             gr.Timer(STATUS_POLL_SECONDS).tick(docs.status, [lang_box], [status], show_progress="hidden", **private)
 
