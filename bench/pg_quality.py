@@ -27,10 +27,17 @@ def _pair(docs: Path, work: Path, url: str, collection: str):
     from assistant.cli import make_assistant
     from assistant.store.postgres_sync import PgEmbeddingCache
 
+    from assistant.store.folder_build import EmbeddingCache
+
     settings = default_settings()
     folder = make_assistant(settings, docs, work / "index")
-    folder.update()
     postgres = make_assistant(dataclasses.replace(settings, database_url=url, collection=collection), docs, work / "unused")
+    known = postgres.store.conns.run(lambda conn: conn.execute(  # vectors an earlier run left in the database
+        "SELECT hash, vec FROM qc_embedding_cache WHERE model = %s", [folder.embedder.model_id]).fetchall())
+    cache = EmbeddingCache(work / "index" / "cache" / "embeddings.sqlite", folder.embedder.model_id, folder.embedder.dim)
+    cache.put_many({h: np.frombuffer(v, dtype=np.float32) for h, v in known})
+    cache.close()
+    folder.update()
     db = sqlite3.connect(work / "index" / "cache" / "embeddings.sqlite")
     rows = db.execute("SELECT hash, vec FROM vectors WHERE model = ?", [folder.embedder.model_id]).fetchall()
     PgEmbeddingCache(postgres.store.conns, folder.embedder.model_id, folder.embedder.dim).put_many(

@@ -16,7 +16,7 @@ from .pg_schema import SCHEMA, register_types
 CONNECT_TIMEOUT = 5
 # HNSW candidates per search: recall@10 vs exact search measured in bench/README.md. iterative_scan (pgvector
 # 0.8) keeps scanning until the collection filter has let k rows through, in order.
-HNSW_SETTINGS = "SET hnsw.ef_search = 100; SET hnsw.iterative_scan = strict_order"
+HNSW_SETTINGS = "SET hnsw.ef_search = 400; SET hnsw.iterative_scan = strict_order"
 
 
 def describe_url(url: str) -> str:

@@ -54,9 +54,13 @@ CREATE TABLE IF NOT EXISTS qc_embedding_cache (
 
 
 def hnsw_index_sql(dim: int) -> str:
-    """One HNSW index per vector dimension (a partial expression index), so collections of any model share tables."""
+    """One HNSW index per vector dimension (a partial expression index), so collections of any model share tables.
+
+    m 32 / ef_construction 128 rather than pgvector's 16 / 64: on 100k news chunks the default graph reached
+    recall@10 .89 (ef_search 100) and .96 (400) against exact search; this one .96 and .98 (bench/README.md)."""
     return (f"CREATE INDEX IF NOT EXISTS qc_chunks_hnsw_{int(dim)} ON qc_chunks "
-            f"USING hnsw ((embedding::halfvec({int(dim)})) halfvec_ip_ops) WHERE dim = {int(dim)}")
+            f"USING hnsw ((embedding::halfvec({int(dim)})) halfvec_ip_ops) WITH (m = 32, ef_construction = 128) "
+            f"WHERE dim = {int(dim)}")
 
 
 class HalfVec:
