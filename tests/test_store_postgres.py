@@ -70,6 +70,7 @@ def test_add_change_delete_only_touch_what_changed(seed_docs, pg):
     hits, _, view = assistant.retrieve("Wann wurde der Leuchtturm von Emden gebaut?", "de")
     assert hits[0].chunk.doc_id == "neu.txt" and "1911" in hits[0].chunk.text
     assert view.document_text("neu.txt")[hits[0].chunk.start : hits[0].chunk.end] == hits[0].chunk.text
+    assert view.document("neu.txt").text == view.document_text("neu.txt")
     document = assistant.index.document("neu.txt")
     assert document.text.startswith("Der Leuchtturm") and document.title == "" and document.page_starts == ()
     (seed_docs / "neu.txt").unlink()

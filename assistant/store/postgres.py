@@ -29,12 +29,12 @@ LEXICAL_BUDGET = 2000  # chunks the lexical OR may match per question (see PgVie
 class PgView:
     """One question's reads, all inside one REPEATABLE READ snapshot (see PgIndex.reading)."""
 
-    def __init__(self, conn, collection: str, dim: int, size: int, n_terms: int, fallback) -> None:
+    def __init__(self, conn, collection: str, dim: int, size: int, n_terms: int, index: "PgIndex") -> None:
         self._conn, self._c, self._dim = conn, collection, dim
         self.size, self._avgdl = size, (n_terms / size if size else 1.0)
         self._texts: dict[str, str | None] = {}
         self._wanted: set[str] = set()
-        self._fallback = fallback  # document_text once the snapshot is closed, for documents not read in it
+        self._index = index  # reads once the snapshot is closed, for documents not read in it
 
     def dense(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         d = self._dim
@@ -114,6 +114,12 @@ class PgView:
                 "SELECT doc_id, text FROM qc_documents WHERE collection = %s AND doc_id = ANY(%s)", [self._c, todo]).fetchall())
         self._conn = None
 
+    def document(self, doc_id: str) -> Document | None:
+        """Title, page starts and text of a document, from this snapshot while it is open."""
+        if self._conn is None:
+            return self._index.document(doc_id)
+        return _document(self._conn, self._c, doc_id)
+
     def document_text(self, doc_id: str) -> str | None:
         if doc_id in self._texts:
             return self._texts[doc_id]
@@ -121,7 +127,13 @@ class PgView:
             row = self._conn.execute("SELECT text FROM qc_documents WHERE collection = %s AND doc_id = %s", [self._c, doc_id]).fetchone()
             self._texts[doc_id] = row[0] if row else None
             return self._texts[doc_id]
-        return self._fallback(doc_id)
+        return self._index.document_text(doc_id)
+
+
+def _document(conn, collection: str, doc_id: str) -> Document | None:
+    row = conn.execute("SELECT text, sha256, size, title, page_starts, ocr_pages FROM qc_documents "
+                       "WHERE collection = %s AND doc_id = %s", [collection, doc_id]).fetchone()
+    return Document(doc_id, row[0], row[1], row[2], row[3], tuple(row[4]), tuple(row[5])) if row else None
 
 
 class PgIndex:
@@ -171,7 +183,7 @@ class PgIndex:
             if row is None:
                 raise IndexMissing(f"the collection {self._c!r} was removed from {self._conns.label}; run `assistant index`")
             check_model({"model_id": row[3]}, self._base["model_id"])
-            view = PgView(conn, self._c, row[4], row[1], row[2], self.document_text)
+            view = PgView(conn, self._c, row[4], row[1], row[2], self)
             yield view
             view.read_wanted_texts()
             conn.rollback()
@@ -192,10 +204,7 @@ class PgIndex:
         return [DocumentInfo(*r) for r in rows]
 
     def document(self, doc_id: str) -> Document | None:
-        row = self._conns.run(lambda conn: conn.execute(
-            "SELECT text, sha256, size, title, page_starts, ocr_pages FROM qc_documents WHERE collection = %s AND doc_id = %s",
-            [self._c, doc_id]).fetchone())
-        return Document(doc_id, row[0], row[1], row[2], row[3], tuple(row[4]), tuple(row[5])) if row else None
+        return self._conns.run(lambda conn: _document(conn, self._c, doc_id))
 
     def document_text(self, doc_id: str) -> str | None:
         row = self._conns.run(lambda conn: conn.execute(
