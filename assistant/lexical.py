@@ -57,14 +57,14 @@ def tokenize(text: str) -> list[str]:
     return [_term(w) for w in words(text)]
 
 
-def tokenize_corpus(texts: Sequence[str]) -> list[list[str]]:
+def tokenize_corpus(texts: Sequence[str], also_known: frozenset[str] = frozenset()) -> list[list[str]]:
     """Terms of each text plus the terms of compound parts (see compounds.py), with the vocabulary learned from
     `texts` themselves: a chunk with "Städtepartnerschaft" also holds "partnerschaft", so the query word
     "Partnerschaft" finds it. Queries are tokenized plainly (`tokenize`)."""
     from .compounds import split, vocabulary
 
     per_text = [words(t) for t in texts]
-    known = vocabulary(w for ws in per_text for w in ws)
+    known = vocabulary(w for ws in per_text for w in ws) | also_known  # also_known: words stored earlier (PostgreSQL)
     parts: dict[str, list[str]] = {}
     out = []
     for ws in per_text:

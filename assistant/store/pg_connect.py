@@ -67,7 +67,7 @@ class Connections:
         try:
             # DDL on existing tables would wait for a running sync's transaction (CREATE INDEX IF NOT EXISTS locks
             # the table first), so a set-up database is only checked, never touched
-            ready = conn.execute("SELECT to_regclass('qc_embedding_cache') IS NOT NULL AND "
+            ready = conn.execute("SELECT to_regclass('qc_words') IS NOT NULL AND "
                                  "EXISTS (SELECT FROM pg_extension WHERE extname = 'vector')").fetchone()[0]
             if not ready:
                 with conn.transaction():

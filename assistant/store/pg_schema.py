@@ -11,7 +11,7 @@ import struct
 
 import numpy as np
 
-FORMAT = 1  # of the tables below; a collection built with another format is rebuilt
+FORMAT = 2  # of the tables below; a collection built with another format is rebuilt (2: compound parts indexed)
 
 SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS vector;
@@ -49,6 +49,9 @@ CREATE TABLE IF NOT EXISTS qc_terms (
 );
 CREATE TABLE IF NOT EXISTS qc_embedding_cache (
     model text NOT NULL, hash text NOT NULL, vec bytea NOT NULL, PRIMARY KEY (model, hash)
+);
+CREATE TABLE IF NOT EXISTS qc_words (      -- words seen per collection: compound heads (lexical.tokenize_corpus)
+    collection text NOT NULL, word text NOT NULL, PRIMARY KEY (collection, word)
 );
 """
 

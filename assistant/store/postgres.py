@@ -269,7 +269,7 @@ class PostgresStore:
     def drop(self) -> None:
         def job(conn):
             with conn.transaction():
-                for table in ("qc_chunks", "qc_sentences", "qc_terms", "qc_documents"):
+                for table in ("qc_chunks", "qc_sentences", "qc_terms", "qc_words", "qc_documents"):
                     conn.execute(f"DELETE FROM {table} WHERE collection = %s", [self.collection])
                 conn.execute("DELETE FROM qc_collections WHERE name = %s", [self.collection])
 
