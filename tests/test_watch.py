@@ -5,7 +5,9 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -35,14 +37,23 @@ def test_hidden_and_outside_paths_do_not_trigger(tmp_path):
     assert not watched(str(tmp_path.parent / "elsewhere.txt"), tmp_path)
 
 
-def test_watcher_indexes_added_changed_and_removed_files(seed_docs, tmp_path, fake_embedder):
-    assistant = Assistant(seed_docs, tmp_path / "index", fake_embedder)
+@contextmanager
+def watching(docs: Path, index: Path, embedder) -> Iterator[tuple[Assistant, FolderWatcher, list]]:
+    """An indexed folder and a started watcher over it (stopped afterwards); events collects what it did."""
+    assistant = Assistant(docs, index, embedder)
     assistant.update()
-    events = []
-    watcher = FolderWatcher(seed_docs, sync=lambda progress: assistant.update(progress=progress), on_event=events.append,
-                            is_stale=lambda: assistant.store.is_stale(seed_docs, assistant.chunk_params)).start()
+    events: list = []
+    watcher = FolderWatcher(docs, sync=lambda progress: assistant.update(progress=progress), on_event=events.append,
+                            is_stale=lambda: assistant.store.is_stale(docs, assistant.chunk_params)).start()
     try:
         assert watcher.ready.wait(10)
+        yield assistant, watcher, events
+    finally:
+        watcher.stop()
+
+
+def test_watcher_indexes_added_changed_and_removed_files(seed_docs, tmp_path, fake_embedder):
+    with watching(seed_docs, tmp_path / "index", fake_embedder) as (assistant, watcher, events):
         (seed_docs / "neu").mkdir()
         (seed_docs / "neu" / "quellhausen.txt").write_text(NEW_FACT + "\n", encoding="utf-8")
         wait_for(lambda: assistant.index.document_text("neu/quellhausen.txt") == NEW_FACT + "\n")
@@ -56,28 +67,18 @@ def test_watcher_indexes_added_changed_and_removed_files(seed_docs, tmp_path, fa
         assert all(e.error is None for e in events)
         assert "0 added, 0 changed, 1 removed" in status_note(watcher, "en")
         assert "0 neu, 0 geändert, 1 entfernt" in status_note(watcher, "de")
-    finally:
-        watcher.stop()
 
 
 def test_watcher_reports_an_emptied_folder_and_keeps_watching(tmp_path, fake_embedder):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text("Ein Satz über Celle.")
-    assistant = Assistant(docs, tmp_path / "index", fake_embedder)
-    assistant.update()
-    events = []
-    watcher = FolderWatcher(docs, sync=lambda progress: assistant.update(progress=progress), on_event=events.append,
-                            is_stale=lambda: assistant.store.is_stale(docs, assistant.chunk_params)).start()
-    try:
-        assert watcher.ready.wait(10)
+    with watching(docs, tmp_path / "index", fake_embedder) as (_, _, events):
         (docs / "a.txt").unlink()
         wait_for(lambda: events and events[-1].error is not None)
         assert "nothing to index" in events[-1].error
         (docs / "b.txt").write_text("Ein Satz über Tjumen.")
         wait_for(lambda: events[-1].report is not None and events[-1].report.added == ("b.txt",))
-    finally:
-        watcher.stop()
 
 
 @pytest.mark.model
