@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from assistant.records import Document, FileHealth
 
-MIN_CHARS = 200  # fewer visible characters than this in a whole file is probably a failed extraction
+MIN_CHARS = 40  # fewer visible characters than this in a whole file is probably a failed extraction (a short mail has ~150)
 _HYPHEN_SPLIT = re.compile(r"[a-zäöüß]-\n[a-zäöüß]")  # "Partner-\nschaft": a line-end hyphenation left in the text
 _DEBRIS = re.compile(r"\(cid:\d+\)|[\ufb00-\ufb06]|[\x00-\x08\x0b\x0e-\x1f]|�")
 _WORD = re.compile(r"\w+")
