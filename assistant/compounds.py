@@ -1,11 +1,11 @@
 """German compound splitting with a vocabulary learned from the indexed corpus (pure functions).
 
-"Städtepartnerschaft" is indexed as itself and as "städte" + "partnerschaft", so a search for "Partnerschaft" finds
-it; "Klimaschutzprojekt" also yields "klimaschutz", "klima" and "schutz". A split is made only where the head is a
-word the corpus itself uses on its own (so domain words count, and nothing is split at a syllable a dictionary
-happens to know), the modifier keeps MIN_PART letters after dropping a linking element (Fugen-s, -n, -en, -es,
--e), and parts are split again. Why not a packaged splitter: the maintained ones on PyPI are GPL or unmaintained and
-carry a general-language model that splits domain words badly; the corpus knows its own words.
+lexical.py uses it to map each index term to the compounds that hold it ("partnerschaft" -> "stadtepartnerschaft",
+"schulpartnerschaft"; "klimaschutz" -> "klimaschutzprojekt"), so a query word also finds its compounds. A split is
+made only where the head is a word the corpus itself uses on its own (so domain words count, and nothing is split at
+a syllable a dictionary happens to know), the modifier keeps MIN_PART letters after dropping a linking element
+(Fugen-s, -n, -en, -es, -e), and parts are split again. Why not a packaged splitter: the maintained ones on PyPI are
+GPL (compound-split/CharSplit) or unmaintained, and carry a general-language model; the corpus knows its own words.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """German compounds in lexical search: a query word finds the compounds it is part of, with the vocabulary
-learned from the indexed texts. A small test set of compound queries, each with the one chunk it must find first."""
+learned from the indexed texts. A small test set of compound queries, each with a chunk only a compound match finds."""
 from __future__ import annotations
 
 import pytest
@@ -14,7 +14,7 @@ CORPUS = [
     "Der Oberbürgermeister empfing die Delegation im Rathaus.",  # 3
     "Eine Partnerschaft lebt von Begegnungen. Jedes Projekt braucht Geld. Klimaschutz ist wichtig.",  # 4
     "Die Stadt ehrte einen Meister des Handwerks; der Bürgermeister sprach.",  # 5
-    "Der Jugendaustausch findet im Sommer statt.",  # 6
+    "Der Jugendaustausch findet im Sommer statt; die Wirtschaftsdelegation kommt im Herbst.",  # 6
     "Ein Austausch braucht Zeit, und die Jugend braucht Räume.",  # 7
 ]
 
@@ -23,10 +23,9 @@ COMPOUND_QUERIES = [
     ("Partnerschaft", 0),
     ("Partnerschaft", 1),
     ("Klimaschutz", 2),
-    ("Projekt", 2),
     ("Bürgermeister", 3),
     ("Austausch", 6),
-    ("Jugend", 6),
+    ("Delegation", 6),
 ]
 
 
@@ -34,6 +33,12 @@ COMPOUND_QUERIES = [
 def test_compound_queries_find_the_compound(query, expected):
     rows, _ = LexicalIndex.build(CORPUS).search(query, 5)
     assert expected in rows.tolist()
+
+
+def test_short_words_are_not_expanded():
+    """"Projekt", "Jugend": short words head too many compounds in a real corpus; expanding them cost retrieval."""
+    index = LexicalIndex.build(CORPUS)
+    assert 2 not in index.search("Projekt", 5)[0].tolist() and 6 not in index.search("Jugend", 5)[0].tolist()
 
 
 def test_the_standalone_word_is_found_with_the_compounds():
