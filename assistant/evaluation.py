@@ -119,3 +119,51 @@ def eval_answers(questions_file: Path, docs_dir: Path, make_assistant: Callable[
     metrics = answer_metrics(results, docs_dir)
     metrics["seconds"] = round(time.monotonic() - started, 2)
     return metrics
+
+
+def split_halves(paragraphs: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Two halves for SQuAD-2-style unanswerables: alternate paragraphs within each article (by title), so a
+    left-out paragraph's article mates stay in as hard distractors; single-paragraph articles alternate too."""
+    halves: tuple[list[dict], list[dict]] = ([], [])
+    seen: dict[str, int] = {}
+    singles = 0
+    counts: dict[str, int] = {}
+    for p in paragraphs:
+        counts[p["title"]] = counts.get(p["title"], 0) + 1
+    for p in paragraphs:
+        if counts[p["title"]] == 1:
+            halves[singles % 2].append(p)
+            singles += 1
+            continue
+        position = seen.get(p["title"], 0)
+        seen[p["title"]] = position + 1
+        halves[position % 2].append(p)
+    return halves
+
+
+def _squad_tokens(text: str) -> list[str]:
+    """SQuAD's answer normalisation: lower case, no punctuation, no English articles, single spaces."""
+    text = re.sub(r"[^\w\s]", " ", text.lower())
+    return [w for w in text.split() if w not in ("a", "an", "the")]
+
+
+def token_f1(prediction: str, golds: Sequence[str]) -> float:
+    """SQuAD token F1 of a prediction against the best-matching gold answer."""
+    best = 0.0
+    pred = _squad_tokens(prediction)
+    for gold in golds:
+        ref = _squad_tokens(gold)
+        common: dict[str, int] = {}
+        for w in pred:
+            common[w] = min(pred.count(w), ref.count(w))
+        same = sum(common.values())
+        if same:
+            precision, recall = same / len(pred), same / len(ref)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def answer_in_quotes(quotes: Sequence[str], answers: Sequence[str]) -> bool:
+    """Does one of the gold answers stand inside one of the quotes (whitespace normalised)?"""
+    normal = [_normalise(q) for q in quotes]
+    return any(_normalise(a) and _normalise(a) in q for a in answers for q in normal)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +15,9 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from .answering import BadQuestion, MAX_QUESTION_CHARS, abstain, clean_question, extractive_answer
+from .answer import answer_question
+from .answer.question import names_own_subject
+from .answering import BadQuestion, MAX_QUESTION_CHARS, abstain, clean_question
 from .embedding import Embedder
 from .generation import GenerationError, Generator, llm_answer_stream, rewrite_question
 from .language import detect_language
@@ -24,7 +27,8 @@ from .store import ChunkParams, IndexView, LiveIndex, Progress, Store, open_stor
 
 FOLLOW_UP_WORDS = 8
 # A short question that starts with "und/and/…" or refers back ("das", "sie", "there", "then") is read
-# together with the previous one ("Und wann war das?"); a short question without them stands alone.
+# together with the previous one ("Und wann war das?"); a short question without them stands alone, and so does
+# one that names its own subject ("Welche Städtepartnerschaften gibt es mit der Ukraine?" despite its "es").
 _REFERS_BACK = re.compile(
     r"^(und|aber|auch|and|but|also|what about|how about)\b"
     r"|\b(das|dies\w*|dort|damals|dabei|davon|dafür|daran|darüber|er|sie|es|ihm|ihr|ihre\w*|ihnen|sein\w*|dessen|deren"
@@ -94,7 +98,8 @@ class Assistant:
     @staticmethod
     def retrieval_text(question: str, history: Sequence[str]) -> str:
         """What retrieval searches for: the question, or the previous question plus a short follow-up."""
-        if history and len(question.split()) <= FOLLOW_UP_WORDS and _REFERS_BACK.search(question):
+        if (history and len(question.split()) <= FOLLOW_UP_WORDS and _REFERS_BACK.search(question)
+                and not names_own_subject(question)):
             return f"{history[-1]} {question}"
         return question
 
@@ -132,11 +137,12 @@ class Assistant:
         if self.generator is not None:
             yield from self._ask_llm(question, language, history)
             return
-        hits, query_vector, index = self.retrieve(question, language, history)
-        if not hits:
-            answer = abstain(question, language)
-        else:
-            answer = extractive_answer(question, language, hits, query_vector, self._embed_sentences, index.document_text)
+        hits, _, index = self.retrieve(question, language, history)
+        read_as = self.retrieval_text(question, history)
+        context = history[-1] if read_as != question else ""
+        answer = answer_question(question, language, hits, index.document_text, context=context) if hits else abstain(question, language)
+        if context:
+            answer = replace(answer, read_as=read_as)
         yield answer.text, answer
 
     def _ask_llm(self, question: str, language: str, history: Sequence[str]) -> Iterator[tuple[str, Answer | None]]:
@@ -155,7 +161,7 @@ class Assistant:
             return
 
         def extractive() -> Answer:
-            return extractive_answer(question, language, hits, query_vector, self._embed_sentences, index.document_text)
+            return replace(answer_question(standalone, language, hits, index.document_text), question=question)
 
         yield from llm_answer_stream(self.generator, question, language, hits, self._embed_sentences,
                                      index.document_text, extractive, standalone=standalone, failure=failure)

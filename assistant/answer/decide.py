@@ -1,0 +1,98 @@
+"""From retrieved passages to a decision: answerable or not, which sentences to quote, which span is the
+answer itself. Pure: the fitted model comes in as an argument, so training scores folds with the very code
+that answers questions."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+import numpy as np
+
+from ..records import Hit
+from .extract import candidate_spans, segments
+from .features import question_features, sentence_features, span_features
+from .model import AnswerModel, sigmoid
+from .question import QuestionInfo, analyse
+from .select import Sentence, candidates
+
+OVERVIEW_MIN, OVERVIEW_MAX = 3, 5
+_SUBSTANTIVE = re.compile(r"[^\W\d_]{2,}")
+
+
+@dataclass(frozen=True)
+class ShortSpan:
+    sentence: Sentence
+    start: int  # document offsets
+    end: int
+    probability: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    question: QuestionInfo
+    answerable: float  # P(the documents hold the answer)
+    abstain: bool
+    quotes: tuple[Sentence, ...]  # in reading order
+    short: ShortSpan | None
+
+
+def _is_substantive(text: str) -> bool:
+    """Three words or more: breadcrumbs and bare dates resemble every question a little."""
+    return len(_SUBSTANTIVE.findall(text)) >= 3
+
+
+def _distinct(chosen: list[Sentence], candidate: Sentence) -> bool:
+    words = set(candidate.text.lower().split())
+    return all(len(words & set(c.text.lower().split())) < 0.8 * max(1, len(words)) for c in chosen)
+
+
+def overview(sentences: Sequence[Sentence], logits: np.ndarray, margin: float) -> list[Sentence]:
+    """3–5 distinct, well-scored sentences across passages and documents for "Erzähl mir von …"."""
+    order = sorted(range(len(sentences)), key=lambda i: -logits[i])
+    chosen: list[Sentence] = []
+    for i in order:
+        if len(chosen) >= OVERVIEW_MAX or (len(chosen) >= OVERVIEW_MIN and logits[i] < logits[order[0]] - 2 * margin):
+            break
+        if _is_substantive(sentences[i].text) and _distinct(chosen, sentences[i]):
+            chosen.append(sentences[i])
+    return chosen
+
+
+def best_span(model: AnswerModel, q: QuestionInfo, language: str, sentence: Sentence) -> ShortSpan | None:
+    spans = candidate_spans(sentence.text)
+    if not spans:
+        return None
+    rows = span_features(q, language, sentence.text, spans, segments(sentence.text))
+    logits = model.span.logits(rows)
+    i = int(np.argmax(logits))
+    return ShortSpan(sentence, sentence.start + spans[i].start, sentence.start + spans[i].end, float(sigmoid(logits[i])))
+
+
+def decide(question: str, language: str, hits: Sequence[Hit], model: AnswerModel, context: str = "") -> Decision:
+    """`context` is the previous question when this one was read as its follow-up: its words count, the kind
+    of answer asked for comes from this question ("Und wann war das?" asks for a date)."""
+    q = analyse(question)
+    if context:
+        q = replace(analyse(f"{context} {question}"), kind=q.kind, counted=q.counted)
+    sentences = [s for s in candidates(hits) if _is_substantive(s.text)]
+    if not sentences:
+        return Decision(q, 0.0, True, (), None)
+    rows = sentence_features(q, language, sentences)
+    logits = model.sentence.logits(rows)
+    answerable = float(sigmoid(model.question.logits([question_features(q, language, sentences, rows, list(logits))])[0]))
+    if answerable < model.answerable_threshold.get(language, model.answerable_threshold["de"]):
+        return Decision(q, answerable, True, (), None)
+    if q.kind == "open":
+        chosen = overview(sentences, logits, model.second_quote_margin)
+    else:
+        order = np.argsort(-logits)
+        chosen = [sentences[order[0]]]
+        if len(order) > 1 and logits[order[1]] >= logits[order[0]] - model.second_quote_margin and _distinct(chosen, sentences[order[1]]):
+            chosen.append(sentences[order[1]])
+    short = None
+    if q.kind in model.short_answer_kinds:
+        found = best_span(model, q, language, chosen[0])
+        short = found if found is not None and found.probability >= model.span_threshold else None
+    ordered = tuple(sorted(chosen, key=lambda s: (s.rank, s.document, s.start)))
+    return Decision(q, answerable, False, ordered, short)

@@ -1,0 +1,170 @@
+"""Numbers a fitted model can weigh: per candidate sentence (does it answer?), per question (is it answerable
+at all?) and per span (is this the answer itself?). Pure; the names are the keys of the fitted JSON."""
+from __future__ import annotations
+
+import math
+import re
+from typing import Sequence
+
+from ..lexical import tokenize
+from .extract import Span, dates, names, numbers
+from .question import QuestionInfo
+from .select import Sentence
+
+_HEADING_END = re.compile(r"[.!?:;\"“”»«)]\s*$")
+_OPENS_WITH_PRONOUN = re.compile(r"^(sie|er|es|dies\w*|das|dort|damals|he|she|it|they|this|these|there)\b", re.I)
+
+
+def _matches(term: str, terms: set[str]) -> bool:
+    """Exact stem, or for longer words a shared 5-letter prefix: spellings across languages meet
+    ("hanover"/"hannover", "moscow"/"moskau" do not, "partnership"/"partnerschaft" do)."""
+    if term in terms:
+        return True
+    return len(term) >= 5 and any(len(t) >= 5 and t[:5] == term[:5] for t in terms)
+
+
+def idf_table(texts: Sequence[str]) -> dict[str, float]:
+    """Inverse document frequency over the candidate sentences: a term in few of them tells them apart."""
+    df: dict[str, int] = {}
+    for text in texts:
+        for term in set(tokenize(text)):
+            df[term] = df.get(term, 0) + 1
+    n = len(texts)
+    return {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+
+
+def coverage(question_terms: Sequence[str], sentence_terms: set[str], idf: dict[str, float]) -> tuple[float, float, float]:
+    """(share of question terms present, idf-weighted share, share present allowing prefix matches)."""
+    if not question_terms:
+        return 0.0, 0.0, 0.0
+    exact = [t in sentence_terms for t in question_terms]
+    weights = [idf.get(t, math.log(len(idf) + 2)) for t in question_terms]
+    fuzzy = [_matches(t, sentence_terms) for t in question_terms]
+    return (sum(exact) / len(exact), sum(w for w, e in zip(weights, exact) if e) / sum(weights),
+            sum(fuzzy) / len(fuzzy))
+
+
+def type_match(kind: str, text: str) -> float:
+    """Does the sentence hold the kind of thing asked for (a date for "wann", a number for "wie viele", a name for "wer")?"""
+    if kind == "date":
+        return float(bool(dates(text)))
+    if kind == "count":
+        return float(bool(numbers(text)))
+    if kind in ("person", "place"):
+        return float(any(text[s.start : s.end].count(" ") >= (1 if kind == "person" else 0) for s in names(text)))
+    return 0.0
+
+
+SENTENCE_FEATURES = (
+    "cosine", "cosine_gap", "passage_cosine", "passage_gap", "rank", "top_rank", "overlap", "idf_overlap",
+    "fuzzy_overlap", "english", "english_cosine", "english_fuzzy", "typed_question", "type_match", "counted_present",
+    "heading", "log_length", "first_in_passage", "neighbour_gap", "neighbour_overlap", "pronoun_opening",
+)
+
+
+def sentence_features(q: QuestionInfo, language: str, sentences: Sequence[Sentence]) -> list[list[float]]:
+    if not sentences:
+        return []
+    idf = idf_table([s.text for s in sentences])
+    best_cos = max(s.cosine for s in sentences)
+    best_passage = max(s.passage_score for s in sentences)
+    english = float(language == "en")
+    typed = float(q.kind in ("date", "count", "person", "place"))
+    rows = []
+    for s in sentences:
+        terms = set(tokenize(s.text))
+        overlap, idf_overlap, fuzzy = coverage(q.terms, terms, idf)
+        neighbours = set(tokenize(s.before)) | set(tokenize(s.after))
+        n_overlap = coverage(q.terms, neighbours, idf)[1]
+        rows.append([
+            s.cosine, s.cosine - best_cos, s.passage_cosine, s.passage_score - best_passage, float(s.rank),
+            float(s.rank == 0), overlap, idf_overlap, fuzzy, english, english * s.cosine, english * fuzzy, typed,
+            type_match(q.kind, s.text), float(q.counted is not None and _matches(q.counted, terms)),
+            float(len(s.text) < 120 and not _HEADING_END.search(s.text)), math.log(1 + len(s.text)),
+            float(s.position == 0), max(s.before_cosine, s.after_cosine) - s.cosine, n_overlap,
+            float(bool(_OPENS_WITH_PRONOUN.match(s.text))),
+        ])
+    return rows
+
+
+QUESTION_FEATURES = (
+    "top_logit", "second_logit", "top_cosine", "top_passage_cosine", "top_passage_score", "max_idf_overlap",
+    "max_fuzzy", "uncovered", "english", "english_top_cosine", "english_top_logit", "typed_unmatched",
+    "counted_missing", "n_terms",
+)
+
+
+def question_features(q: QuestionInfo, language: str, sentences: Sequence[Sentence], rows: Sequence[Sequence[float]],
+                      logits: Sequence[float]) -> list[float]:
+    """Is the answer among the candidates at all? Built from the best candidates' scores and what no candidate covers."""
+    index = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+    order = sorted(range(len(logits)), key=lambda i: -logits[i])
+    top = order[0] if order else None
+    english = float(language == "en")
+    all_terms = set().union(*(set(tokenize(s.text)) for s in sentences)) if sentences else set()
+    uncovered = sum(not _matches(t, all_terms) for t in q.terms) / len(q.terms) if q.terms else 0.0
+    top3 = order[:3]
+    typed_unmatched = float(q.kind in ("date", "count", "person", "place") and not any(rows[i][index["type_match"]] for i in top3))
+    counted_missing = float(q.counted is not None and not any(rows[i][index["counted_present"]] for i in order))
+    top_logit = logits[top] if top is not None else -10.0
+    top_cos = max((s.cosine for s in sentences), default=0.0)
+    return [
+        top_logit, logits[order[1]] if len(order) > 1 else -10.0, top_cos,
+        max((s.passage_cosine for s in sentences), default=0.0), max((s.passage_score for s in sentences), default=0.0),
+        max((r[index["idf_overlap"]] for r in rows), default=0.0), max((r[index["fuzzy_overlap"]] for r in rows), default=0.0),
+        uncovered, english, english * top_cos, english * top_logit, typed_unmatched, counted_missing,
+        math.log(1 + len(q.terms)),
+    ]
+
+
+_ARTICLES = frozenset("der die das den dem des ein eine einer einen einem eines the a an".split())
+_PREPOSITIONS = frozenset("""in im am an auf aus bei mit nach von vom vor zu zum zur durch für gegen ohne um über unter
+zwischen seit bis als wie of in on at by for from to with into during since until as than""".split())
+SPAN_KINDS = ("date", "count", "person", "place", "which", "what", "how", "other", "yesno", "reason")
+
+SPAN_FEATURES = (
+    "kind_date", "kind_number", "kind_name", *(f"asks_{k}" for k in SPAN_KINDS), "question_overlap", "tokens",
+    "starts_capital", "ends_capital", "starts_article", "starts_preposition", "has_digit", "whole_segment",
+    "left_distance", "right_distance", "prev_matched", "next_matched", "prev_preposition", "prev_article",
+    "prev_boundary", "next_boundary", "segment_matches", "lowercase_share", "english", "position",
+)
+
+
+def span_features(q: QuestionInfo, language: str, text: str, spans: Sequence[Span], segments: Sequence[tuple[int, int]]) -> list[list[float]]:
+    """Per candidate span of one sentence: its kind against the question's, its shape, and where it lies
+    relative to the question's words (answers sit next to them but rarely repeat them)."""
+    words = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\w+", text)]
+    qterms = set(q.terms)
+    matched = [bool(t) and _matches(t[0], qterms) for t in (tokenize(w) for _, _, w in words)]
+    starts = {a: i for i, (a, _, _) in enumerate(words)}
+    ends = {b: i for i, (_, b, _) in enumerate(words)}
+    segment_of = [next((j for j, (a, b) in enumerate(segments) if a <= w[0] < b), -1) for w in words]
+    segment_set = set(segments)
+    asks = [float(q.kind == k) for k in SPAN_KINDS]
+    rows = []
+    for span in spans:
+        first = next((i for i, w in enumerate(words) if w[0] >= span.start), len(words))
+        last = max((i for i, w in enumerate(words) if w[1] <= span.end), default=-1)
+        inside = words[first : last + 1] if last >= first else []
+        n = max(1, len(inside))
+        repeated = sum(matched[first : last + 1]) / n
+        left = [first - i for i in range(first) if matched[i]]
+        right = [i - last for i in range(last + 1, len(words)) if matched[i]]
+        prev_word = words[first - 1][2].lower() if first > 0 else ""
+        gap_before = text[words[first - 1][1] : span.start] if first > 0 else ""
+        gap_after = text[span.end : words[last + 1][0]] if 0 <= last + 1 < len(words) else "."
+        seg = segment_of[first] if first < len(words) else -1
+        piece = text[span.start : span.end]
+        head = inside[0][2] if inside else ""
+        tail = inside[-1][2] if inside else ""
+        rows.append([
+            float(span.kind == "date"), float(span.kind == "number"), float(span.kind == "name"), *asks,
+            repeated, float(n), float(head[:1].isupper()), float(tail[:1].isupper()), float(head.lower() in _ARTICLES),
+            float(head.lower() in _PREPOSITIONS), float(any(c.isdigit() for c in piece)), float((span.start, span.end) in segment_set),
+            float(min(left, default=30)), float(min(right, default=30)), float(first > 0 and matched[first - 1]),
+            float(last + 1 < len(words) and matched[last + 1]), float(prev_word in _PREPOSITIONS), float(prev_word in _ARTICLES),
+            float(first == 0 or bool(gap_before.strip())), float(bool(gap_after.strip())),
+            float(sum(m for m, sg in zip(matched, segment_of) if sg == seg)),
+            sum(1 for _, _, w in inside if w[:1].islower()) / n, float(language == "en"), span.start / max(1, len(text)),
+        ])
+    return rows

@@ -1,0 +1,125 @@
+"""The fitted answer model: three logistic scorers (sentence answers? question answerable? span is the
+answer?) and the per-language answerability thresholds, read from a JSON file that
+`scripts/train_answerer.py` writes. Pure numpy at question time; no pickle anywhere."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+MODEL_FILE = Path(__file__).with_name("answer_model.json")
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """logit = ((x - mean) / scale) · coef + intercept, with the feature names it was fitted on."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def logits(self, rows: Sequence[Sequence[float]]) -> np.ndarray:
+        if not len(rows):
+            return np.zeros(0)
+        x = (np.asarray(rows, dtype=np.float64) - self.mean) / self.scale
+        return x @ self.coef + self.intercept
+
+    def to_json(self) -> dict:
+        return {"features": list(self.names), "mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(),
+                "coef": self.coef.round(6).tolist(), "intercept": round(float(self.intercept), 6)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Logistic":
+        return cls(tuple(data["features"]), np.asarray(data["mean"]), np.asarray(data["scale"]),
+                   np.asarray(data["coef"]), float(data["intercept"]))
+
+
+@dataclass(frozen=True)
+class Trees:
+    """A boosted tree ensemble (fitted by scikit-learn's HistGradientBoostingClassifier): logit = base + Σ leaf values.
+
+    Each tree is stored as parallel lists (feature, threshold, left, right, value, leaf); rows go left when
+    `x[feature] <= threshold`. Evaluated level by level over all rows at once, so 100 trees cost ~1 ms."""
+
+    names: tuple[str, ...]
+    base: float
+    trees: tuple[tuple[np.ndarray, ...], ...]
+
+    def logits(self, rows: Sequence[Sequence[float]]) -> np.ndarray:
+        if not len(rows):
+            return np.zeros(0)
+        x = np.asarray(rows, dtype=np.float64)
+        out = np.full(len(x), self.base)
+        index = np.arange(len(x))
+        for feature, threshold, left, right, value, leaf in self.trees:
+            node = np.zeros(len(x), dtype=np.int64)
+            while True:
+                inner = ~leaf[node]
+                if not inner.any():
+                    break
+                goes_left = x[index, feature[node]] <= threshold[node]
+                node = np.where(inner, np.where(goes_left, left[node], right[node]), node)
+            out += value[node]
+        return out
+
+    def to_json(self) -> dict:
+        return {"features": list(self.names), "base": round(self.base, 6), "trees": [
+            {"feature": f.tolist(), "threshold": [round(float(v), 6) for v in t], "left": lf.tolist(), "right": r.tolist(),
+             "value": [round(float(v), 6) for v in val], "leaf": [int(b) for b in leaf]}
+            for f, t, lf, r, val, leaf in self.trees]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Trees":
+        trees = tuple(
+            (np.asarray(t["feature"], dtype=np.int64), np.asarray(t["threshold"], dtype=np.float64), np.asarray(t["left"], dtype=np.int64),
+             np.asarray(t["right"], dtype=np.int64), np.asarray(t["value"], dtype=np.float64), np.asarray(t["leaf"], dtype=bool))
+            for t in data["trees"])
+        return cls(tuple(data["features"]), float(data["base"]), trees)
+
+
+def scorer_from_json(data: dict) -> Logistic | Trees:
+    return Trees.from_json(data) if "trees" in data else Logistic.from_json(data)
+
+
+def sigmoid(x: np.ndarray | float) -> np.ndarray | float:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    sentence: Logistic | Trees
+    question: Logistic
+    span: Logistic | Trees
+    answerable_threshold: dict[str, float]  # P(answerable) below which we say "not in the documents", per language
+    span_threshold: float  # P(span is the answer) below which no short answer is shown
+    second_quote_margin: float  # a second quote is added when its logit is this close to the best one
+    short_answer_kinds: tuple[str, ...]  # question kinds whose short answers beat the plain quote on held-out folds
+
+    def to_json(self) -> dict:
+        return {"sentence": self.sentence.to_json(), "question": self.question.to_json(), "span": self.span.to_json(),
+                "answerable_threshold": self.answerable_threshold, "span_threshold": self.span_threshold,
+                "second_quote_margin": self.second_quote_margin, "short_answer_kinds": list(self.short_answer_kinds)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "AnswerModel":
+        return cls(scorer_from_json(data["sentence"]), Logistic.from_json(data["question"]), scorer_from_json(data["span"]),
+                   dict(data["answerable_threshold"]), float(data["span_threshold"]), float(data["second_quote_margin"]),
+                   tuple(data["short_answer_kinds"]))
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_FILE) -> AnswerModel:
+    """The committed parameters; checked against the feature names this code computes."""
+    from .features import QUESTION_FEATURES, SENTENCE_FEATURES, SPAN_FEATURES
+
+    model = AnswerModel.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+    for part, names in ((model.sentence, SENTENCE_FEATURES), (model.question, QUESTION_FEATURES), (model.span, SPAN_FEATURES)):
+        if part.names != tuple(names):
+            raise ValueError(f"{path} was fitted on other features; run scripts/train_answerer.py")
+    return model

@@ -1,0 +1,235 @@
+"""Fit the answer model (assistant/answer/answer_model.json) on the development sets, cross-validated by article.
+
+    python scripts/answer_data.py            # once: retrieve every development question, dump the passages
+    python scripts/train_answerer.py         # fit, report held-out numbers, write the JSON
+
+Three logistic regressions (scikit-learn): which sentence answers, whether the question is answerable at all,
+which span of the chosen sentence is the answer. Every number printed under "cross-validated" comes from
+articles the models were not fitted on (5 folds grouped by article; German and English versions of a question
+and its full/half-index copies share a fold). The answerability threshold per language is chosen on those
+held-out predictions: the strictest one that keeps false refusals at or below TARGET_FALSE_REFUSALS.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from assistant.answer.decide import decide  # noqa: E402
+from assistant.answer.extract import candidate_spans, segments  # noqa: E402
+from assistant.answer.features import QUESTION_FEATURES, SENTENCE_FEATURES, SPAN_FEATURES, question_features, sentence_features, span_features  # noqa: E402
+from assistant.answer.model import MODEL_FILE, AnswerModel, Logistic, Trees  # noqa: E402
+from assistant.answer.question import FACT_KINDS, analyse  # noqa: E402
+from assistant.answer.select import candidates  # noqa: E402
+from assistant.answer.decide import _is_substantive  # noqa: E402
+from assistant.evaluation import _normalise, answer_in_quotes, read_jsonl, token_f1  # noqa: E402
+from assistant.records import Chunk, Hit  # noqa: E402
+
+TARGET_FALSE_REFUSALS = 0.07  # chosen below the 0.10 limit: held-out questions vary
+SECOND_QUOTE_MARGIN = 1.0
+FOLDS = 5
+
+
+def load(data_dir: Path) -> list[dict]:
+    items = []
+    for name in ("seeds", "xquad", "germanquad"):
+        for row in (read_jsonl(data_dir / f"{name}.jsonl") if (data_dir / f"{name}.jsonl").exists() else []):
+            row["set"] = name
+            row["group"] = f"{name}:{row['article']}" if row["article"] else f"{name}:q:{row['qid']}"
+            row["hits"] = [Hit(Chunk(h["doc"], h["start"], h["end"], h["text"]), h["score"], h["dense"],
+                               sentence_scores=tuple(tuple(s) for s in h["sentences"])) for h in row["hits"]]
+            items.append(row)
+    return items
+
+
+def sentence_label(item: dict, sentence) -> bool:
+    if not item["answerable"] or sentence.document != item["gold_doc"]:
+        return False
+    if item["set"] == "seeds":  # evidence strings may run over two sentences: overlapping half of them counts
+        words = set(_normalise(sentence.text).split())
+        return any(len(words & set(_normalise(e).split())) >= 0.5 * len(set(_normalise(e).split())) for e in item["answers"])
+    return answer_in_quotes([sentence.text], item["answers"])
+
+
+def prepare(items: list[dict]) -> None:
+    """Per item: question info, substantive candidate sentences, their features and labels, gold span rows."""
+    for item in items:
+        q = analyse(item["question"])
+        sentences = [s for s in candidates(item["hits"]) if _is_substantive(s.text)]
+        item["q"], item["sentences"] = q, sentences
+        item["rows"] = sentence_features(q, item["lang"], sentences)
+        item["labels"] = [sentence_label(item, s) for s in sentences]
+        item["span_rows"], item["span_labels"] = [], []
+        gold = next((s for s, y in zip(sentences, item["labels"]) if y), None)
+        if gold is not None and item["set"] != "seeds" and item["setting"] == "full":  # halves would repeat the same spans
+            spans = candidate_spans(gold.text)
+            item["span_rows"] = span_features(q, item["lang"], gold.text, spans, segments(gold.text))
+            item["span_labels"] = [token_f1(gold.text[s.start : s.end], item["answers"]) >= 0.5 for s in spans]
+
+
+def fit(rows, labels, names, c: float = 1.0) -> Logistic:
+    x, y = np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=int)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    clf = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, y)
+    return Logistic(tuple(names), mean, scale, clf.coef_[0], float(clf.intercept_[0]))
+
+
+def fit_trees(rows, labels, names, iterations: int = 120) -> Trees:
+    """Gradient-boosted trees, exported node by node (no pickle): they learn interactions such as
+    "a date, for a when-question" that a linear model cannot."""
+    x, y = np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=int)
+    clf = HistGradientBoostingClassifier(max_iter=iterations, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=40,
+                                         l2_regularization=1.0, random_state=0).fit(x, y)
+    trees = []
+    for (predictor,) in clf._predictors:
+        n = predictor.nodes
+        trees.append((n["feature_idx"].astype(np.int64), n["num_threshold"].astype(np.float64), n["left"].astype(np.int64),
+                      n["right"].astype(np.int64), n["value"].astype(np.float64), n["is_leaf"].astype(bool)))
+    return Trees(tuple(names), float(np.ravel(clf._baseline_prediction)[0]), tuple(trees))
+
+
+def fit_sentence(items):
+    rows = [r for it in items if it["answerable"] for r in it["rows"]]
+    labels = [y for it in items if it["answerable"] for y in it["labels"]]
+    return fit_trees(rows, labels, SENTENCE_FEATURES)
+
+
+def fit_span(items):
+    return fit_trees([r for it in items for r in it["span_rows"]], [y for it in items for y in it["span_labels"]], SPAN_FEATURES)
+
+
+def question_row(item, sentence_model: Logistic) -> list[float]:
+    logits = list(sentence_model.logits(item["rows"]))
+    return question_features(item["q"], item["lang"], item["sentences"], item["rows"], logits)
+
+
+def threshold_for(probabilities: list[float], answerable: list[bool]) -> float:
+    """The highest threshold whose false-refusal rate on answerable questions stays within the target."""
+    scores = sorted(p for p, a in zip(probabilities, answerable) if a)
+    if not scores:
+        return 0.5
+    k = int(TARGET_FALSE_REFUSALS * len(scores))
+    return float(scores[k]) - 1e-9
+
+
+def cross_validate(items: list[dict]) -> dict:
+    """Out-of-fold sentence logits → question features → out-of-fold answerability; then thresholds per language."""
+    groups = [it["group"] for it in items]
+    folds = list(GroupKFold(FOLDS).split(items, groups=groups))
+    q_rows: dict[int, list[float]] = {}
+    models: dict[int, tuple[Logistic, Logistic]] = {}
+    for f, (train, test) in enumerate(folds):
+        sentence_model = fit_sentence([items[i] for i in train])
+        span_model = fit_span([items[i] for i in train])
+        models[f] = (sentence_model, span_model)
+        for i in test:
+            q_rows[i] = question_row(items[i], sentence_model)
+    # the question model is fitted on held-out sentence scores, as it will meet them at question time
+    oof_p: dict[int, float] = {}
+    question_models = {}
+    for f, (train, test) in enumerate(folds):
+        qm = fit([q_rows[i] for i in train], [items[i]["answerable"] for i in train], QUESTION_FEATURES)
+        question_models[f] = qm
+        for i, logit in zip(test, qm.logits([q_rows[i] for i in test])):
+            oof_p[i] = float(1 / (1 + np.exp(-logit)))
+    thresholds = {
+        lang: threshold_for([oof_p[i] for i in range(len(items)) if items[i]["lang"] == lang],
+                            [items[i]["answerable"] for i in range(len(items)) if items[i]["lang"] == lang])
+        for lang in ("de", "en")
+    }
+    fold_models = {f: (models[f][0], question_models[f], models[f][1]) for f in models}
+    return {"folds": folds, "q_rows": q_rows, "thresholds": thresholds, "fold_models": fold_models}
+
+
+def answer_model(sentence, question, span, thresholds, kinds=tuple(sorted(FACT_KINDS)), span_threshold=0.0) -> AnswerModel:
+    return AnswerModel(sentence, question, span, thresholds, span_threshold, SECOND_QUOTE_MARGIN, tuple(kinds))
+
+
+def outcome(item: dict, model: AnswerModel) -> dict:
+    """What the real decision code does with this question under `model`, scored like `assistant eval answers`."""
+    d = decide(item["question"], item["lang"], item["hits"], model)
+    quotes = [s.text for s in d.quotes]
+    span = d.short.sentence.text[d.short.start - d.short.sentence.start : d.short.end - d.short.sentence.start] if d.short else None
+    first = d.quotes and min(d.quotes, key=lambda s: (s.rank, s.start))
+    return {"abstained": d.abstain, "in_quote": not d.abstain and item["set"] != "seeds" and answer_in_quotes(quotes, item["answers"]),
+            "evidence": not d.abstain and any(sentence_label(item, s) for s in d.quotes),
+            "gold_first": bool(first) and first.document == item["gold_doc"],
+            "f1": 0.0 if d.abstain else token_f1(span if span else (quotes[0] if quotes else ""), item["answers"]),
+            "span_f1": token_f1(span, item["answers"]) if span else None,
+            "quote_f1": token_f1(quotes[0], item["answers"]) if quotes else 0.0, "kind": d.question.kind,
+            "quotes": len(quotes)}
+
+
+def report(items: list[dict], results: list[dict]) -> dict:
+    """Per set (XQuAD on half indexes, GermanQuAD and seeds on the full one) and language, the issue's keys."""
+    table: dict = {}
+    for name, settings in (("xquad", ("half-a", "half-b")), ("germanquad", ("full",)), ("seeds", ("full",))):
+        for lang in ("de", "en"):
+            chosen = [(it, r) for it, r in zip(items, results) if it["set"] == name and it["lang"] == lang and it["setting"] in settings]
+            if not chosen:
+                continue
+            ans = [(it, r) for it, r in chosen if it["answerable"]]
+            una = [(it, r) for it, r in chosen if not it["answerable"]]
+            mean = lambda values: round(float(np.mean(values)), 4) if values else None  # noqa: E731
+            table[f"{name}/{lang}"] = {
+                "answerable": len(ans), "answer_in_quote": mean([r["in_quote"] for _, r in ans]) if name != "seeds" else None,
+                "evidence_overlap": mean([r["evidence"] for _, r in ans]),
+                "short_answer_f1": mean([r["f1"] for _, r in ans]), "gold_doc_first": mean([r["gold_first"] for _, r in ans]),
+                "false_abstentions": mean([r["abstained"] for _, r in ans]), "unanswerable": len(una),
+                "abstained": mean([r["abstained"] for _, r in una]), "quotes_per_answer": mean([r["quotes"] for _, r in ans if not r["abstained"]]),
+            }
+    return table
+
+
+def kinds_where_spans_help(items, results) -> tuple[str, ...]:
+    """Question kinds whose held-out short answers score a higher F1 than quoting the sentence."""
+    by_kind = defaultdict(lambda: [0.0, 0.0, 0])
+    for it, r in zip(items, results):
+        if it["answerable"] and not r["abstained"] and r["span_f1"] is not None and it["set"] != "seeds":
+            k = by_kind[r["kind"]]
+            k[0] += r["span_f1"]
+            k[1] += r["quote_f1"]
+            k[2] += 1
+    for kind, (span, quote, n) in sorted(by_kind.items()):
+        print(f"  {kind:8s} n={n:4d} span F1 {span / n:.3f}  quote F1 {quote / n:.3f}", file=sys.stderr)
+    return tuple(sorted(k for k, (span, quote, n) in by_kind.items() if n >= 10 and span > quote))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("bench/work/answer-data"))
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument("--report", type=Path, default=Path("bench/answer_model_report.json"))
+    args = parser.parse_args()
+    items = load(args.data)
+    prepare(items)
+    cv = cross_validate(items)
+    fold_of = {i: f for f, (_, test) in enumerate(cv["folds"]) for i in test}
+    all_kinds = tuple(sorted(FACT_KINDS | {"how", "reason", "other", "yesno"}))
+    probe = [outcome(items[i], answer_model(*cv["fold_models"][fold_of[i]], cv["thresholds"], all_kinds)) for i in range(len(items))]
+    kinds = kinds_where_spans_help(items, probe)
+    results = [outcome(items[i], answer_model(*cv["fold_models"][fold_of[i]], cv["thresholds"], kinds)) for i in range(len(items))]
+    held_out = report(items, results)
+    # final model: every article; the question model on held-out sentence scores, as in cross-validation
+    final_q = fit([cv["q_rows"][i] for i in range(len(items))], [it["answerable"] for it in items], QUESTION_FEATURES)
+    final = answer_model(fit_sentence(items), final_q, fit_span(items), cv["thresholds"], kinds)
+    in_sample = report(items, [outcome(it, final) for it in items])
+    args.out.write_text(json.dumps(final.to_json(), indent=1) + "\n", encoding="utf-8")
+    summary = {"cross_validated": held_out, "in_sample": in_sample, "thresholds": cv["thresholds"], "short_answer_kinds": kinds,
+               "folds": FOLDS, "target_false_refusals": TARGET_FALSE_REFUSALS}
+    args.report.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
