@@ -69,8 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     retrieval.add_argument("--paragraphs", required=True, type=Path)
     retrieval.add_argument("--questions", required=True, type=Path)
     _common(retrieval, docs=False)
-    answers = eval_sub.add_parser("answers", help="seed-format answer evaluation")
+    answers = eval_sub.add_parser("answers", help="answer evaluation: seed format, or XQuAD/GermanQuAD with --paragraphs")
     answers.add_argument("--questions", required=True, type=Path)
+    answers.add_argument("--paragraphs", type=Path, help="XQuAD/GermanQuAD paragraphs.jsonl: index these instead of --docs")
+    answers.add_argument("--leave-out-half", action="store_true",
+                         help="index each half of the paragraphs in turn; questions about the other half must be refused")
     _common(answers)
     _llm(answers)
     return parser
@@ -163,7 +166,8 @@ def _watch(assistant: Assistant, as_json: bool) -> None:
 
 
 def render_answer(answer: Answer) -> str:
-    lines = [answer.text]
+    lines = [f"(read as: {answer.read_as})"] if answer.read_as else []
+    lines.append(answer.text)
     for c in answer.citations:
         quote = " ".join(c.quote.split())
         lines.append(f"[{c.n}] {c.document}, characters {c.start}-{c.end}: {quote}")
@@ -206,9 +210,19 @@ def run(argv: Sequence[str] | None = None) -> int:
         with scratch_settings(settings) as scratch:
             result = eval_retrieval(args.paragraphs, args.questions, lambda d, i: make_assistant(scratch, d, i))
         out.write(json.dumps(result, indent=None if args.json else 1) + "\n")
+    elif args.paragraphs is not None:
+        from .evaluation import eval_squad_answers
+
+        _require_file(args.paragraphs)
+        _require_file(args.questions)
+        result = eval_squad_answers(args.paragraphs, args.questions, lambda d, i: make_assistant(settings, d, i), args.leave_out_half)
+        out.write(json.dumps(result, indent=None if args.json else 1) + "
+")
     else:
         from .evaluation import eval_answers
 
+        if args.leave_out_half:
+            raise UsageError("--leave-out-half needs --paragraphs")
         _require_file(args.questions)
         _require_folder(settings.docs_dir, "documents folder")
         with scratch_settings(settings) as scratch:

@@ -167,3 +167,74 @@ def answer_in_quotes(quotes: Sequence[str], answers: Sequence[str]) -> bool:
     """Does one of the gold answers stand inside one of the quotes (whitespace normalised)?"""
     normal = [_normalise(q) for q in quotes]
     return any(_normalise(a) and _normalise(a) in q for a in answers for q in normal)
+
+
+def squad_answer_metrics(records: Sequence[dict]) -> dict:
+    """The answer keys for XQuAD/GermanQuAD-style sets. Each record: answerable, abstained, quotes (texts),
+    short (text or None), first_doc, gold_doc, answers (gold strings).
+
+    `answer_in_quote` and `short_answer_f1` are over the answerable questions that were answered (a refusal is
+    counted once, in `false_abstentions`); the `_all` variants count a refusal as a miss. The short answer is
+    scored when there is one, else the first quote (what the reader sees first)."""
+    answerable = [r for r in records if r["answerable"]]
+    answered = [r for r in answerable if not r["abstained"]]
+    unanswerable = [r for r in records if not r["answerable"]]
+
+    def share(values: list) -> float:
+        return round(sum(values) / len(values), 4) if values else 0.0
+
+    in_quote = [answer_in_quotes(r["quotes"], r["answers"]) for r in answered]
+    f1 = [token_f1(r["short"] or (r["quotes"][0] if r["quotes"] else ""), r["answers"]) for r in answered]
+    return {
+        "answerable": len(answerable), "answer_in_quote": share(in_quote), "short_answer_f1": share(f1),
+        "answer_in_quote_all": round(sum(in_quote) / len(answerable), 4) if answerable else 0.0,
+        "short_answer_f1_all": round(sum(f1) / len(answerable), 4) if answerable else 0.0,
+        "gold_doc_first": share([r["first_doc"] == r["gold_doc"] for r in answerable]),
+        "false_abstentions": share([r["abstained"] for r in answerable]),
+        "unanswerable": len(unanswerable), "abstained": share([r["abstained"] for r in unanswerable]),
+        "short_answers_shown": share([r["short"] is not None for r in answered]),
+    }
+
+
+def squad_questions(questions: Sequence[dict], lang: str) -> list[dict]:
+    """Questions of one language with their gold document and answers (the German span, plus the English one
+    for English questions, since an English reply renders dates and numbers the English way)."""
+    out = []
+    for q in questions:
+        if not q.get(f"question_{lang}"):
+            continue
+        answers = list(q.get("answers_de") or ([q["answer_de"]] if q.get("answer_de") else []))
+        if lang == "en" and q.get("answer_en"):
+            answers.append(q["answer_en"])
+        gold = f"{q['paragraph_id']}.txt" if q.get("paragraph_id") else None
+        out.append({"question": q[f"question_{lang}"], "gold_doc": gold, "answers": answers})
+    return out
+
+
+def eval_squad_answers(paragraphs_file: Path, questions_file: Path, make_assistant: Callable[[Path, Path], object],
+                       leave_out_half: bool = False, work_dir: Path | None = None) -> dict:
+    """Answer every question of an XQuAD/GermanQuAD-format set through the whole pipeline, per language.
+    With `leave_out_half`, each half of the paragraphs is indexed in turn (article mates stay as distractors)
+    and the questions about the other half must be refused; `paragraph_id: null` questions always must."""
+    started = time.monotonic()
+    paragraphs, questions = read_jsonl(paragraphs_file), read_jsonl(questions_file)
+    indexes = split_halves(paragraphs) if leave_out_half else (paragraphs,)
+    records: dict[str, list[dict]] = {}
+    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
+        for n, kept in enumerate(indexes):
+            docs = Path(tmp) / f"docs-{n}"
+            write_paragraphs(kept, docs)
+            assistant = make_assistant(docs, Path(tmp) / "index")
+            assistant.update()
+            present = {f"{p['id']}.txt" for p in kept}
+            for lang in ("de", "en"):
+                for q in squad_questions(questions, lang):
+                    answer = assistant.ask(q["question"])
+                    short = answer.short_answer.text if answer.short_answer else None
+                    records.setdefault(lang, []).append({
+                        "answerable": q["gold_doc"] in present, "abstained": answer.abstained, "gold_doc": q["gold_doc"],
+                        "quotes": [c.quote for c in answer.citations], "short": short, "answers": q["answers"],
+                        "first_doc": answer.citations[0].document if answer.citations else None})
+    result: dict = {lang: squad_answer_metrics(rs) for lang, rs in records.items()}
+    result["seconds"] = round(time.monotonic() - started, 2)
+    return result

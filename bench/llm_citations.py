@@ -35,7 +35,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fake_openai import FakeOpenAI, Reply, passages_in, question_in  # noqa: E402
 
-from assistant.answering import NOT_FOUND, extractive_answer  # noqa: E402
+from assistant.answer import answer_question  # noqa: E402
+from assistant.answering import NOT_FOUND  # noqa: E402
 from assistant.chunking import split_sentences  # noqa: E402
 from assistant.embedding import make_embedder  # noqa: E402
 from assistant.generation import OpenAIGenerator, llm_answer_stream  # noqa: E402
@@ -156,8 +157,7 @@ def run(questions_file: Path, docs: Path) -> dict:
                 hits, query_vector, index = assistant.retrieve(q["question"], q["lang"])
 
                 def extractive():
-                    return extractive_answer(q["question"], q["lang"], hits, query_vector, assistant._embed_sentences,
-                                             index.document_text)
+                    return answer_question(q["question"], q["lang"], hits, index.document_text)
 
                 flow = llm_answer_stream(generator, q["question"], q["lang"], hits, assistant._embed_sentences,
                                          index.document_text, extractive)

@@ -92,7 +92,8 @@ def single_retriever_hits(assistant, question: str, which: str, k: int, query_ve
 
 
 def single_retriever_answer(assistant, question: str, which: str):
-    from assistant.answering import abstain, clean_question, extractive_answer
+    from assistant.answer import answer_question
+    from assistant.answering import abstain, clean_question
     from assistant.language import detect_language
 
     language = detect_language(question)
@@ -100,7 +101,7 @@ def single_retriever_answer(assistant, question: str, which: str):
     hits, query_vector = single_retriever_hits(assistant, question, which, assistant.top_k)
     if not hits:
         return abstain(question, language)
-    return extractive_answer(question, language, hits, query_vector, assistant._embed_sentences, assistant.index.document_text)
+    return answer_question(question, language, hits, assistant.index.document_text)
 
 
 # ---------------------------------------------------------------- the runs

@@ -17,7 +17,7 @@ from .model import AnswerModel, load_model
 from .select import Sentence
 
 # A sentence that opens with a pronoun ("Sie leitet die Delegation …") names its subject in the sentence before.
-_OPENS_WITH_PRONOUN = re.compile(r"^(sie|er|es|dies\w*|das|dort|damals|he|she|it|they|this|these|there)\b", re.I)
+_OPENS_WITH_PRONOUN = re.compile(r"^[„“\"»]?(sie|er|es|dies\w*|das|dort|damals|dabei|dazu|davon|damit|darüber|dafür|deshalb|daher|he|she|it|they|this|these|there)\b", re.I)
 
 
 def quote_span(sentence: Sentence) -> tuple[int, int]:

@@ -17,6 +17,7 @@ from .question import QuestionInfo, analyse
 from .select import Sentence, candidates
 
 OVERVIEW_MIN, OVERVIEW_MAX = 3, 5
+MAX_QUOTES = 3
 _SUBSTANTIVE = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -59,6 +60,19 @@ def overview(sentences: Sequence[Sentence], logits: np.ndarray, margin: float) -
     return chosen
 
 
+def supporting(sentences: Sequence[Sentence], logits: np.ndarray, margin: float) -> list[Sentence]:
+    """The best sentence, and up to MAX_QUOTES - 1 more that score within `margin` of it (fitted on held-out folds):
+    when the model cannot tell two sentences apart, the reader sees both."""
+    order = np.argsort(-logits)
+    chosen = [sentences[order[0]]]
+    for i in order[1:]:
+        if len(chosen) >= MAX_QUOTES or logits[i] < logits[order[0]] - margin:
+            break
+        if _distinct(chosen, sentences[i]):
+            chosen.append(sentences[i])
+    return chosen
+
+
 def best_span(model: AnswerModel, q: QuestionInfo, language: str, sentence: Sentence) -> ShortSpan | None:
     spans = candidate_spans(sentence.text)
     if not spans:
@@ -86,10 +100,7 @@ def decide(question: str, language: str, hits: Sequence[Hit], model: AnswerModel
     if q.kind == "open":
         chosen = overview(sentences, logits, model.second_quote_margin)
     else:
-        order = np.argsort(-logits)
-        chosen = [sentences[order[0]]]
-        if len(order) > 1 and logits[order[1]] >= logits[order[0]] - model.second_quote_margin and _distinct(chosen, sentences[order[1]]):
-            chosen.append(sentences[order[1]])
+        chosen = supporting(sentences, logits, model.second_quote_margin)
     short = None
     if q.kind in model.short_answer_kinds:
         found = best_span(model, q, language, chosen[0])

@@ -59,7 +59,19 @@ SENTENCE_FEATURES = (
     "cosine", "cosine_gap", "passage_cosine", "passage_gap", "rank", "top_rank", "overlap", "idf_overlap",
     "fuzzy_overlap", "english", "english_cosine", "english_fuzzy", "typed_question", "type_match", "counted_present",
     "heading", "log_length", "first_in_passage", "neighbour_gap", "neighbour_overlap", "pronoun_opening",
+    "keywords_present", "cosine_rank", "bigram_overlap", "best_in_passage",
 )
+
+
+def _keyword_share(keywords: Sequence[str], text: str) -> float:
+    if not keywords:
+        return 0.0
+    words = {w.lower() for w in re.findall(r"[\w\-]+|\d[\d.,]*\d", text)}
+    return sum(k in words or (len(k) >= 5 and any(w[:5] == k[:5] for w in words)) for k in keywords) / len(keywords)
+
+
+def _bigrams(terms: Sequence[str]) -> set[tuple[str, str]]:
+    return set(zip(terms, terms[1:]))
 
 
 def sentence_features(q: QuestionInfo, language: str, sentences: Sequence[Sentence]) -> list[list[float]]:
@@ -70,8 +82,14 @@ def sentence_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
     best_passage = max(s.passage_score for s in sentences)
     english = float(language == "en")
     typed = float(q.kind in ("date", "count", "person", "place"))
-    rows = []
+    cos_order = {i: r for r, i in enumerate(sorted(range(len(sentences)), key=lambda i: -sentences[i].cosine))}
+    best_in_passage: dict[tuple[int, str], float] = {}
     for s in sentences:
+        key = (s.rank, s.document)
+        best_in_passage[key] = max(best_in_passage.get(key, -1.0), s.cosine)
+    q_bigrams = _bigrams(q.terms)
+    rows = []
+    for i, s in enumerate(sentences):
         terms = set(tokenize(s.text))
         overlap, idf_overlap, fuzzy = coverage(q.terms, terms, idf)
         neighbours = set(tokenize(s.before)) | set(tokenize(s.after))
@@ -83,6 +101,9 @@ def sentence_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
             float(len(s.text) < 120 and not _HEADING_END.search(s.text)), math.log(1 + len(s.text)),
             float(s.position == 0), max(s.before_cosine, s.after_cosine) - s.cosine, n_overlap,
             float(bool(_OPENS_WITH_PRONOUN.match(s.text))),
+            _keyword_share(q.keywords, s.text), float(min(cos_order[i], 10)),
+            len(q_bigrams & _bigrams(tokenize(s.text))) / len(q_bigrams) if q_bigrams else 0.0,
+            float(s.cosine >= best_in_passage[(s.rank, s.document)]),
         ])
     return rows
 
@@ -90,7 +111,7 @@ def sentence_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
 QUESTION_FEATURES = (
     "top_logit", "second_logit", "top_cosine", "top_passage_cosine", "top_passage_score", "max_idf_overlap",
     "max_fuzzy", "uncovered", "english", "english_top_cosine", "english_top_logit", "typed_unmatched",
-    "counted_missing", "n_terms",
+    "counted_missing", "n_terms", "max_keywords", "top_keywords", "n_keywords", "top_type_match",
 )
 
 
@@ -113,7 +134,9 @@ def question_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
         max((s.passage_cosine for s in sentences), default=0.0), max((s.passage_score for s in sentences), default=0.0),
         max((r[index["idf_overlap"]] for r in rows), default=0.0), max((r[index["fuzzy_overlap"]] for r in rows), default=0.0),
         uncovered, english, english * top_cos, english * top_logit, typed_unmatched, counted_missing,
-        math.log(1 + len(q.terms)),
+        math.log(1 + len(q.terms)), max((r[index["keywords_present"]] for r in rows), default=0.0),
+        rows[top][index["keywords_present"]] if top is not None else 0.0, float(len(q.keywords)),
+        rows[top][index["type_match"]] if top is not None else 0.0,
     ]
 
 

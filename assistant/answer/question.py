@@ -48,6 +48,7 @@ class QuestionInfo:
     kind: str
     terms: tuple[str, ...]  # stemmed content terms, question words removed
     counted: str | None  # stemmed term of what a count question counts
+    keywords: tuple[str, ...] = ()  # names and numbers as written (lower case): they match across languages
 
 
 def question_kind(question: str) -> str:
@@ -62,7 +63,13 @@ def analyse(question: str) -> QuestionInfo:
     counted = _COUNTED.search(question)
     counted_terms = tokenize(counted.group(1)) if counted else []
     return QuestionInfo(question_kind(question), tuple(dict.fromkeys(tokenize(" ".join(words)))),
-                        counted_terms[0] if counted_terms else None)
+                        counted_terms[0] if counted_terms else None, keywords(question))
+
+
+def keywords(question: str) -> tuple[str, ...]:
+    """Capitalised words after the first, and numbers: "Thomas Geisel", "1992", "Moskau"."""
+    found = re.findall(r"(?<=\s)[A-ZÄÖÜ][\w\-]+|\d[\d.,]*\d|\d", question)
+    return tuple(dict.fromkeys(w.lower() for w in found if w.lower() not in _FUNCTION))
 
 
 def is_fact_question(kind: str) -> bool:
