@@ -216,8 +216,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         _require_file(args.paragraphs)
         _require_file(args.questions)
         result = eval_squad_answers(args.paragraphs, args.questions, lambda d, i: make_assistant(settings, d, i), args.leave_out_half)
-        out.write(json.dumps(result, indent=None if args.json else 1) + "
-")
+        out.write(json.dumps(result, indent=None if args.json else 1) + "\n")
     else:
         from .evaluation import eval_answers
 

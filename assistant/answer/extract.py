@@ -86,6 +86,21 @@ def names(text: str) -> list[Span]:
     return out
 
 
+_UNITS = {
+    "distance": r"km|kilometer\w*|kilometres?|kilometers?|meilen|miles?|meter\w*|metres?|meters?",
+    "money": r"€|\$|euro\w*|dollar\w*|us-dollar|rubel\w*|pfund|pounds?|roubles?|mio\.? euro|millionen euro",
+    "percent": r"%|prozent|percent|per cent",
+    "age": r"jahre?n?\s*alt|years? old|jährig\w*|lebensjahr\w*",
+    "area": r"km²|quadrat\w*|hektar|square \w+|hectares?",
+    "duration": r"jahre?n?|monate?n?|wochen|tage?n?|stunden|minuten|years?|months?|weeks?|days?|hours?|minutes?",
+}
+
+
+def has_unit(unit: str, text: str) -> bool:
+    """Is there a number followed by the unit asked for ("5000 Kilometer" for "wie weit")?"""
+    return re.search(rf"\d[\d.,]*\s?(?:{_UNITS[unit]})\b|\b(?:{_NUMBER_WORDS})\s(?:{_UNITS[unit]})\b", text, re.I) is not None
+
+
 def typed_spans(text: str) -> list[Span]:
     return dates(text) + numbers(text) + names(text)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from typing import Sequence
 
 from ..lexical import tokenize
-from .extract import Span, dates, names, numbers
+from .extract import Span, dates, has_unit, names, numbers
 from .question import QuestionInfo
 from .select import Sentence
 
@@ -59,7 +60,7 @@ SENTENCE_FEATURES = (
     "cosine", "cosine_gap", "passage_cosine", "passage_gap", "rank", "top_rank", "overlap", "idf_overlap",
     "fuzzy_overlap", "english", "english_cosine", "english_fuzzy", "typed_question", "type_match", "counted_present",
     "heading", "log_length", "first_in_passage", "neighbour_gap", "neighbour_overlap", "pronoun_opening",
-    "keywords_present", "cosine_rank", "bigram_overlap", "best_in_passage",
+    "keywords_present", "cosine_rank", "bigram_overlap", "best_in_passage", "unit_asked", "unit_match",
 )
 
 
@@ -103,7 +104,8 @@ def sentence_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
             float(bool(_OPENS_WITH_PRONOUN.match(s.text))),
             _keyword_share(q.keywords, s.text), float(min(cos_order[i], 10)),
             len(q_bigrams & _bigrams(tokenize(s.text))) / len(q_bigrams) if q_bigrams else 0.0,
-            float(s.cosine >= best_in_passage[(s.rank, s.document)]),
+            float(s.cosine >= best_in_passage[(s.rank, s.document)]), float(q.unit is not None),
+            float(q.unit is not None and has_unit(q.unit, s.text)),
         ])
     return rows
 
@@ -111,7 +113,7 @@ def sentence_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
 QUESTION_FEATURES = (
     "top_logit", "second_logit", "top_cosine", "top_passage_cosine", "top_passage_score", "max_idf_overlap",
     "max_fuzzy", "uncovered", "english", "english_top_cosine", "english_top_logit", "typed_unmatched",
-    "counted_missing", "n_terms", "max_keywords", "top_keywords", "n_keywords", "top_type_match",
+    "counted_missing", "n_terms", "max_keywords", "top_keywords", "n_keywords", "top_type_match", "unit_unmatched",
 )
 
 
@@ -137,6 +139,7 @@ def question_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
         math.log(1 + len(q.terms)), max((r[index["keywords_present"]] for r in rows), default=0.0),
         rows[top][index["keywords_present"]] if top is not None else 0.0, float(len(q.keywords)),
         rows[top][index["type_match"]] if top is not None else 0.0,
+        float(q.unit is not None and not any(r[index["unit_match"]] for r in rows)),
     ]
 
 
@@ -159,20 +162,27 @@ def span_features(q: QuestionInfo, language: str, text: str, spans: Sequence[Spa
     words = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\w+", text)]
     qterms = set(q.terms)
     matched = [bool(t) and _matches(t[0], qterms) for t in (tokenize(w) for _, _, w in words)]
-    starts = {a: i for i, (a, _, _) in enumerate(words)}
-    ends = {b: i for i, (_, b, _) in enumerate(words)}
-    segment_of = [next((j for j, (a, b) in enumerate(segments) if a <= w[0] < b), -1) for w in words]
+    word_starts = [a for a, _, _ in words]
+    word_ends = [b for _, b, _ in words]
+    matched_at = [i for i, m in enumerate(matched) if m]
+    segment_starts = [a for a, _ in segments]
+    segment_of = [bisect_right(segment_starts, a) - 1 for a in word_starts]
+    per_segment: dict[int, int] = {}
+    for i in matched_at:
+        per_segment[segment_of[i]] = per_segment.get(segment_of[i], 0) + 1
     segment_set = set(segments)
     asks = [float(q.kind == k) for k in SPAN_KINDS]
     rows = []
     for span in spans:
-        first = next((i for i, w in enumerate(words) if w[0] >= span.start), len(words))
-        last = max((i for i, w in enumerate(words) if w[1] <= span.end), default=-1)
+        first = bisect_left(word_starts, span.start)
+        last = bisect_right(word_ends, span.end) - 1
         inside = words[first : last + 1] if last >= first else []
         n = max(1, len(inside))
         repeated = sum(matched[first : last + 1]) / n
-        left = [first - i for i in range(first) if matched[i]]
-        right = [i - last for i in range(last + 1, len(words)) if matched[i]]
+        before = bisect_left(matched_at, first)  # matched words left of the span: matched_at[:before]
+        after = bisect_right(matched_at, last)
+        left = [first - matched_at[before - 1]] if before > 0 else []
+        right = [matched_at[after] - last] if after < len(matched_at) else []
         prev_word = words[first - 1][2].lower() if first > 0 else ""
         gap_before = text[words[first - 1][1] : span.start] if first > 0 else ""
         gap_after = text[span.end : words[last + 1][0]] if 0 <= last + 1 < len(words) else "."
@@ -187,7 +197,7 @@ def span_features(q: QuestionInfo, language: str, text: str, spans: Sequence[Spa
             float(min(left, default=30)), float(min(right, default=30)), float(first > 0 and matched[first - 1]),
             float(last + 1 < len(words) and matched[last + 1]), float(prev_word in _PREPOSITIONS), float(prev_word in _ARTICLES),
             float(first == 0 or bool(gap_before.strip())), float(bool(gap_after.strip())),
-            float(sum(m for m, sg in zip(matched, segment_of) if sg == seg)),
+            float(per_segment.get(seg, 0)),
             sum(1 for _, _, w in inside if w[:1].islower()) / n, float(language == "en"), span.start / max(1, len(text)),
         ])
     return rows

@@ -49,6 +49,7 @@ class QuestionInfo:
     terms: tuple[str, ...]  # stemmed content terms, question words removed
     counted: str | None  # stemmed term of what a count question counts
     keywords: tuple[str, ...] = ()  # names and numbers as written (lower case): they match across languages
+    unit: str | None = None  # "distance", "money", "percent", "age", "area", "duration" when the question asks for one
 
 
 def question_kind(question: str) -> str:
@@ -63,7 +64,25 @@ def analyse(question: str) -> QuestionInfo:
     counted = _COUNTED.search(question)
     counted_terms = tokenize(counted.group(1)) if counted else []
     return QuestionInfo(question_kind(question), tuple(dict.fromkeys(tokenize(" ".join(words)))),
-                        counted_terms[0] if counted_terms else None, keywords(question))
+                        counted_terms[0] if counted_terms else None, keywords(question), unit_asked(question))
+
+
+_UNIT_QUESTIONS = tuple((unit, re.compile(p, re.I)) for unit, p in (
+    ("distance", r"\b(wie weit|wie lang ist|entfernung|entfernt|distance|how far|how long is|kilometer|km|meilen|miles)\b"),
+    ("money", r"\b(wie viel (geld|kostet|kosten|kostete)|kosten|kostet|preis|euro|dollar|budget|how much (money|did|does|do|was|is|were)|cost|price|funding)\b"),
+    ("percent", r"\b(prozent|anteil|percent|percentage|share)\b"),
+    ("age", r"\b(wie alt|how old|alter)\b"),
+    ("area", r"\b(wie groß ist die fläche|fläche|area|square)\b"),
+    ("duration", r"\b(wie lange|how long|dauer|duration)\b"),
+))
+
+
+def unit_asked(question: str) -> str | None:
+    """A measure a count question asks for: a number with another unit ("alle 3 bis 4 Jahre") does not answer "how far"."""
+    for unit, pattern in _UNIT_QUESTIONS:
+        if pattern.search(question):
+            return unit
+    return None
 
 
 def keywords(question: str) -> tuple[str, ...]:
