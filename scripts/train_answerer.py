@@ -102,8 +102,10 @@ def fit_trees(rows, labels, names, iterations: int = 120) -> Trees:
 
 
 def fit_sentence(items):
-    rows = [r for it in items if it["answerable"] for r in it["rows"]]
-    labels = [y for it in items if it["answerable"] for y in it["labels"]]
+    """On the full indexes only: the half-index copies repeat the same answerable questions."""
+    chosen = [it for it in items if it["answerable"] and it["setting"] == "full"]
+    rows = [r for it in chosen for r in it["rows"]]
+    labels = [y for it in chosen for y in it["labels"]]
     return fit_trees(rows, labels, SENTENCE_FEATURES)
 
 
@@ -202,7 +204,7 @@ def short_answer_policy(items, results) -> tuple[tuple[str, ...], float]:
             k[2] += 1
     for kind, (span, quote, n) in sorted(by_kind.items()):
         print(f"  {kind:8s} n={n:4d} span F1 {span / n:.3f}  quote F1 {quote / n:.3f}", file=sys.stderr)
-    kinds = tuple(sorted(k for k, (span, quote, n) in by_kind.items() if n >= 10 and span > quote + 0.02))
+    kinds = tuple(sorted(k for k, (span, quote, n) in by_kind.items() if n >= 10 and span / n > quote / n + 0.02))
     shown = sorted(((r["span_p"], r["span_f1"]) for it, r in zip(items, results)
                     if it["answerable"] and r["span_f1"] is not None and r["kind"] in kinds and it["set"] != "seeds"), reverse=True)
     threshold, total = 1.0, 0.0
@@ -233,6 +235,7 @@ def main() -> None:
     all_kinds = tuple(sorted(FACT_KINDS | {"how", "reason", "other", "yesno"}))
     probe = [outcome(items[i], answer_model(*cv["fold_models"][fold_of[i]], cv["thresholds"], all_kinds)) for i in range(len(items))]
     kinds, span_threshold = short_answer_policy(items, probe)
+    print("cross-validation done; fitting the final model", file=sys.stderr, flush=True)
     held_out = report(items, [apply_policy(r, kinds, span_threshold) for r in probe])
     # final model: every article; the question model on held-out sentence scores, as in cross-validation
     final_q = fit([cv["q_rows"][i] for i in range(len(items))], [it["answerable"] for it in items], QUESTION_FEATURES)

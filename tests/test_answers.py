@@ -160,3 +160,32 @@ def test_committed_model_matches_the_features_this_code_computes():
     model = load_model()
     assert set(model.answerable_threshold) == {"de", "en"}
     assert 0.0 < model.answerable_threshold["en"] < 1.0
+
+
+@pytest.mark.model
+def test_eval_answers_takes_the_xquad_format_with_leave_out_half(tmp_path, capsys):
+    paragraphs = [
+        {"id": "p-1", "title": "Omsk", "context": "Omsk liegt in Sibirien am Irtysch. Die Stadt wurde 1716 als Festung gegründet."},
+        {"id": "p-2", "title": "Omsk", "context": "Der Hafen von Omsk ist einer der größten Flusshäfen Russlands."},
+        {"id": "p-3", "title": "Hannover", "context": "Hannover ist die Hauptstadt Niedersachsens. Die CeBIT fand dort bis 2018 statt."},
+    ]
+    questions = [
+        {"id": "q1", "paragraph_id": "p-1", "question_de": "Wann wurde Omsk gegründet?", "question_en": "When was Omsk founded?",
+         "answer_de": "1716", "answer_start_de": 46, "answer_en": "1716"},
+        {"id": "q2", "paragraph_id": "p-3", "question_de": "Bis wann fand die CeBIT in Hannover statt?",
+         "question_en": "Until when did CeBIT take place in Hanover?", "answer_de": "2018", "answer_start_de": 70, "answer_en": "2018"},
+        {"id": "q3", "paragraph_id": None, "question_de": "Wie heißt der Bürgermeister von Lyon?",
+         "question_en": "Who is the mayor of Lyon?", "answer_de": None},
+    ]
+    for name, rows in (("paragraphs.jsonl", paragraphs), ("questions.jsonl", questions)):
+        (tmp_path / name).write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    code = cli_main(["eval", "answers", "--json", "--paragraphs", str(tmp_path / "paragraphs.jsonl"),
+                     "--questions", str(tmp_path / "questions.jsonl"), "--leave-out-half"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0
+    for lang in ("de", "en"):
+        metrics = result[lang]
+        assert {"answerable", "answer_in_quote", "short_answer_f1", "gold_doc_first", "false_abstentions", "unanswerable",
+                "abstained"} <= set(metrics)
+        # each half is indexed in turn: every answerable question is asked once with and once without its paragraph
+        assert metrics["answerable"] == 2 and metrics["unanswerable"] == 2 + 2

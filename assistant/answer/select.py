@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from ..chunking import split_sentences
 from ..records import Hit
 
 PASSAGES = 5  # sentences come from this many top passages
@@ -36,7 +37,9 @@ def candidates(hits: Sequence[Hit], passages: int = PASSAGES) -> list[Sentence]:
     out: list[Sentence] = []
     for rank, hit in enumerate(hits[:passages]):
         chunk = hit.chunk
-        spans = list(hit.sentence_scores)
+        # hits built without sentence cosines (single-retriever ablations) fall back to the passage cosine
+        spans = list(hit.sentence_scores) or [(chunk.start + s.start, chunk.start + s.end, hit.dense_score)
+                                               for s in split_sentences(chunk.text)]
         texts = [chunk.text[s - chunk.start : e - chunk.start] for s, e, _ in spans]
         for i, (start, end, cosine) in enumerate(spans):
             if (chunk.doc_id, start) in seen or not texts[i].strip():
