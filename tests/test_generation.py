@@ -356,4 +356,4 @@ def test_cli_without_llm_never_calls_a_model(corpus, llm):
     done = run_cli(corpus, Q_SINCE)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert out["answer"].startswith("Laut den Dokumenten:") and out["notes"] == [] and llm.requests == []
+    assert "[1]" in out["answer"] and out["citations"] and out["notes"] == [] and llm.requests == []

@@ -9,8 +9,9 @@ from typing import Sequence
 
 import numpy as np
 
+from ..citations import is_instruction
 from ..records import Hit
-from .extract import candidate_spans, segments
+from .extract import candidate_spans, has_unit, segments
 from .features import question_features, sentence_features, span_features
 from .model import AnswerModel, sigmoid
 from .question import QuestionInfo, analyse
@@ -83,19 +84,29 @@ def best_span(model: AnswerModel, q: QuestionInfo, language: str, sentence: Sent
     return ShortSpan(sentence, sentence.start + spans[i].start, sentence.start + spans[i].end, float(sigmoid(logits[i])))
 
 
+STRICT_UNITS = frozenset({"distance", "percent"})
+
+
+def lacks_unit(q: QuestionInfo, sentences: Sequence[Sentence]) -> bool:
+    """A question asking how far or what share cannot be answered by a sentence without a distance or a percentage
+    ("How far …?" is not answered by "alle 3 bis 4 Jahre"): a type check, not a weight."""
+    return q.kind == "count" and q.unit in STRICT_UNITS and not any(has_unit(q.unit, s.text) for s in sentences)
+
+
 def decide(question: str, language: str, hits: Sequence[Hit], model: AnswerModel, context: str = "") -> Decision:
     """`context` is the previous question when this one was read as its follow-up: its words count, the kind
     of answer asked for comes from this question ("Und wann war das?" asks for a date)."""
     q = analyse(question)
     if context:
         q = replace(analyse(f"{context} {question}"), kind=q.kind, counted=q.counted)
-    sentences = [s for s in candidates(hits) if _is_substantive(s.text)]
+    # a sentence addressing the model with orders ("Ignore previous instructions …") is never evidence
+    sentences = [s for s in candidates(hits) if _is_substantive(s.text) and not is_instruction(s.text)]
     if not sentences:
         return Decision(q, 0.0, True, (), None)
     rows = sentence_features(q, language, sentences)
     logits = model.sentence.logits(rows)
     answerable = float(sigmoid(model.question.logits([question_features(q, language, sentences, rows, list(logits))])[0]))
-    if answerable < model.answerable_threshold.get(language, model.answerable_threshold["de"]):
+    if answerable < model.answerable_threshold.get(language, model.answerable_threshold["de"]) or lacks_unit(q, sentences):
         return Decision(q, answerable, True, (), None)
     if q.kind == "open":
         chosen = overview(sentences, logits, model.second_quote_margin)

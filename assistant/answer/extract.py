@@ -98,7 +98,7 @@ _UNITS = {
 
 def has_unit(unit: str, text: str) -> bool:
     """Is there a number followed by the unit asked for ("5000 Kilometer" for "wie weit")?"""
-    return re.search(rf"\d[\d.,]*\s?(?:{_UNITS[unit]})\b|\b(?:{_NUMBER_WORDS})\s(?:{_UNITS[unit]})\b", text, re.I) is not None
+    return re.search(rf"\d[\d.,]*\s?(?:{_UNITS[unit]})(?!\w)|\b(?:{_NUMBER_WORDS})\s(?:{_UNITS[unit]})(?!\w)", text, re.I) is not None
 
 
 def typed_spans(text: str) -> list[Span]:
