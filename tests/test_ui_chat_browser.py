@@ -158,7 +158,8 @@ def test_copy_and_export_give_markdown_with_sources(app: App, browser) -> None:
     pg.wait_for_function("() => document.querySelector('#qc-chat a.qc-copy.qc-copied')")
     copied = pg.evaluate("navigator.clipboard.readText()")
     assert copied.startswith(f"### Frage: {Q_DE}")
-    assert "**Quellen:**" in copied and "- [1] 000_2f8e9fa625a060b8.txt: „Die Grundlagen der Kooperation" in copied
+    # each source by its title (the document's first line), then the quote
+    assert "**Quellen:**" in copied and "- [1] Niedersachen und Tjumen entwickeln ihre langjährige Partnerschaft weiter" in copied
     assert Q_EN not in copied
     with pg.expect_download() as info:
         pg.locator("#qc-export").click()
