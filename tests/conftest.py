@@ -84,3 +84,16 @@ def without_tesseract(monkeypatch, tmp_path_factory):
     ocr.languages.cache_clear()
     yield
     ocr.languages.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def e5_assistant(tmp_path_factory, e5_embedder):
+    """The real e5 model over a private copy of the seed documents, indexed once per test module."""
+    from assistant.index import ChunkParams
+    from assistant.pipeline import Assistant
+
+    root = tmp_path_factory.mktemp("e5")
+    shutil.copytree(SEED_DOCS, root / "documents")
+    assistant = Assistant(root / "documents", root / "index", e5_embedder, ChunkParams())
+    assistant.update()
+    return assistant

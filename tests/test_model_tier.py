@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.embedding import make_embedder
-from assistant.index import ChunkParams, ModelMismatch
+from assistant.index import ModelMismatch
 from assistant.pipeline import Assistant
 
 pytestmark = pytest.mark.model
@@ -17,17 +17,6 @@ DOC_001 = "001_e4a0f92c9fe6ef99.txt"  # Hannover–Jekaterinburg
 DOC_004 = "004_e85212cae8a71ee6.txt"  # Düsseldorf–Moskau
 
 
-@pytest.fixture(scope="module")
-def e5_assistant(tmp_path_factory, e5_embedder):
-    import shutil
-
-    from tests.conftest import SEED_DOCS
-
-    root = tmp_path_factory.mktemp("e5")
-    shutil.copytree(SEED_DOCS, root / "documents")
-    assistant = Assistant(root / "documents", root / "index", e5_embedder, ChunkParams())
-    assistant.update()
-    return assistant
 
 
 def _check_citations(assistant: Assistant, answer) -> None:
