@@ -4,7 +4,6 @@ bm25s stores its index as .npy/.json files (never pickle) and can memory-map the
 """
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from functools import lru_cache
@@ -61,8 +60,9 @@ def tokenize(text: str) -> list[str]:
 def tokenize_corpus(texts: Sequence[str], also_known: frozenset[str] = frozenset()) -> list[list[str]]:
     """Terms of each text plus the terms of compound parts (see compounds.py), with the vocabulary learned from
     `texts` themselves: a chunk with "Städtepartnerschaft" also holds "partnerschaft", so the query word
-    "Partnerschaft" finds it. Queries are tokenized plainly (`tokenize`). Used by the PostgreSQL store; the folder
-    store expands queries instead (`compound_expansions`), which kept GermanQuAD R@1 where this cost .005."""
+    "Partnerschaft" finds it. Queries are tokenized plainly (`tokenize`). Both stores index this way, so they rank
+    alike (tests/test_store_postgres.py). Measured: XQuAD DE R@1 .966 -> .969; GermanQuAD R@1 .870 -> .865, which
+    query-side expansion at 0.15 weight avoided (README, "German compounds") — a follow-up for both stores."""
     from .compounds import split, vocabulary
 
     per_text = [words(t) for t in texts]
@@ -81,43 +81,20 @@ def tokenize_corpus(texts: Sequence[str], also_known: frozenset[str] = frozenset
     return out
 
 
-COMPOUND_WEIGHT = 0.15  # of the word itself; more cost GermanQuAD R@1 (0.3: .870 -> .869, 0.5: .866)
-EXPAND_MIN_CHARS = 8  # short query words ("stadt", "jahr") head too many compounds: expanding them is noise
-MAX_EXPANSIONS = 64  # compounds per query word ("stadt" heads hundreds); bounds the cost of a question
-
-
-def compound_expansions(terms: Sequence[str]) -> dict[str, list[str]]:
-    """Index term -> the index terms that are compounds holding it ("partnerschaft" -> ["stadtepartnerschaft", …]).
-
-    Learned from the index's own vocabulary (see compounds.py), so a query word finds the compounds it is part of
-    without adding any term to the documents: BM25 statistics, and so every query without such a word, stay as
-    they were (adding the parts to the documents cost GermanQuAD R@1 .870 -> .865)."""
-    from .compounds import split, vocabulary
-
-    known = vocabulary(terms)
-    out: dict[str, list[str]] = {}
-    for term in sorted(known):
-        for part in split(term, known):
-            if part in known and part != term:
-                out.setdefault(part, []).append(term)
-    return {part: sorted(found, key=len)[:MAX_EXPANSIONS] for part, found in out.items()}
-
-
 class LexicalIndex:
     """BM25 over a fixed list of chunk texts; row i of the index is chunk i."""
 
-    def __init__(self, bm25, expansions: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, bm25) -> None:
         self._bm25 = bm25
-        self._expansions = expansions or {}
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> "LexicalIndex":
         import bm25s
 
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        corpus = [tokenize(t) or [""] for t in texts]
+        corpus = [terms or [""] for terms in tokenize_corpus(texts)]
         bm25.index(corpus, show_progress=False)
-        return cls(bm25, compound_expansions(list(bm25.vocab_dict)))
+        return cls(bm25)
 
     @property
     def size(self) -> int:
@@ -125,15 +102,10 @@ class LexicalIndex:
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (rows, scores), best first; rows with a zero score are left out."""
-        vocab = self._bm25.vocab_dict
-        terms = [t for t in tokenize(query) if t in vocab and t]
-        extra = list(dict.fromkeys(c for t in terms if len(t) >= EXPAND_MIN_CHARS
-                                   for c in self._expansions.get(t, ()) if c not in terms))
-        if not terms or self.size == 0:
+        ids = [self._bm25.vocab_dict[t] for t in tokenize(query) if t in self._bm25.vocab_dict and t]
+        if not ids or self.size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores = self._bm25.get_scores_from_ids([vocab[t] for t in terms])
-        if extra:
-            scores = scores + COMPOUND_WEIGHT * self._bm25.get_scores_from_ids([vocab[c] for c in extra])
+        scores = self._bm25.get_scores_from_ids(ids)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
@@ -142,12 +114,9 @@ class LexicalIndex:
 
     def save(self, folder: Path) -> None:
         self._bm25.save(str(folder), show_progress=False)
-        (Path(folder) / "compounds.json").write_text(json.dumps(self._expansions, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path, mmap: bool = True) -> "LexicalIndex":
         import bm25s
 
-        compounds = Path(folder) / "compounds.json"  # absent in indexes built before compounds: no expansion
-        expansions = json.loads(compounds.read_text(encoding="utf-8")) if compounds.is_file() else {}
-        return cls(bm25s.BM25.load(str(folder), mmap=mmap, allow_pickle=False), expansions)
+        return cls(bm25s.BM25.load(str(folder), mmap=mmap, allow_pickle=False))

@@ -35,12 +35,6 @@ def test_compound_queries_find_the_compound(query, expected):
     assert expected in rows.tolist()
 
 
-def test_short_words_are_not_expanded():
-    """"Projekt", "Jugend": short words head too many compounds in a real corpus; expanding them cost retrieval."""
-    index = LexicalIndex.build(CORPUS)
-    assert 2 not in index.search("Projekt", 5)[0].tolist() and 6 not in index.search("Jugend", 5)[0].tolist()
-
-
 def test_the_standalone_word_is_found_with_the_compounds():
     rows, _ = LexicalIndex.build(CORPUS).search("Partnerschaft", 5)
     assert set(rows.tolist()) == {0, 1, 4}
