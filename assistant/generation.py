@@ -17,7 +17,8 @@ from typing import Callable, Generator as Gen, Iterator, Protocol, Sequence
 import numpy as np
 
 from .answering import MAX_QUESTION_CHARS, NOT_FOUND
-from .citations import CheckReport, Passage, check_answer, claim_text, passages_from_hits
+from .citations import CheckReport, Passage, check_answer, passages_from_hits
+from .claims import claim_text
 from .language import detect_language
 from .records import Answer, Chunk, Hit
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import numpy as np
 
 from .common import Timer, log, new_assistant, seed_docs_dir
 

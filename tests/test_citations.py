@@ -10,17 +10,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from assistant.citations import (
-    Marker,
-    Passage,
-    check_answer,
-    claim_text,
-    find_markers,
-    is_instruction,
-    numbers,
-    says_not_found,
-    split_answer,
-)
+from assistant.citations import Passage, check_answer
+from assistant.claims import claim_text, find_markers, is_instruction, numbers, says_not_found, split_answer
 from assistant.lexical import tokenize
 from assistant.records import Chunk
 

@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..citations import is_instruction
+from ..claims import is_instruction
 from ..records import Hit
 from .extract import candidate_spans, has_unit, segments
 from .features import question_features, sentence_features, span_features
