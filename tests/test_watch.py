@@ -134,4 +134,4 @@ def test_cli_watch_prints_a_report_per_update_and_stops_on_ctrl_c(tmp_path):
         assert second["report"]["added"] == ["b.txt"] and second["report"]["unchanged"] == 1
     finally:
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(15) == 0, proc.stderr.read()
+        assert proc.wait(90) == 0, proc.stderr.read()  # generous: the shared CI machine can be heavily loaded
