@@ -72,7 +72,7 @@ def start_app(docs: Path, index: Path, log: Path, extra_env: dict[str, str] | No
                 "PYTHONUNBUFFERED": "1", **(extra_env or {})})
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+                                stdout=out, stderr=subprocess.STDOUT, preexec_fn=default_sigint)
     url = f"http://127.0.0.1:{port}/"
     if wait_until_up(proc, url):
         return Server(url, docs, index, proc, log)
@@ -80,6 +80,11 @@ def start_app(docs: Path, index: Path, log: Path, extra_env: dict[str, str] | No
         raise AssertionError(f"app.py exited with {proc.returncode}:\n{log.read_text()}")
     stop_app(proc)
     raise AssertionError(f"app.py did not come up:\n{log.read_text()}")
+
+
+def default_sigint() -> None:
+    """In the child before exec: a run started in the background ignores SIGINT, and stop_app relies on Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def stop_app(proc: subprocess.Popen) -> None:
