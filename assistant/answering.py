@@ -60,13 +60,18 @@ def candidate_sentences(hits: Sequence[Hit]) -> list[Candidate]:
         chunk = hit.chunk
         previous: Span | None = None
         for span in split_sentences(chunk.text):
-            start = previous.start if previous and _OPENS_WITH_PRONOUN.match(chunk.text[span.start : span.end]) else span.start
+            start = previous.start if previous and opens_with_pronoun(chunk.text[span.start : span.end]) else span.start
             previous = span
             if (chunk.doc_id, chunk.start + span.start) in seen:
                 continue
             seen.add((chunk.doc_id, chunk.start + span.start))
             out.append(Candidate(chunk.doc_id, Span(chunk.start + start, chunk.start + span.end), chunk.text[start : span.end], rank))
     return out
+
+
+def opens_with_pronoun(sentence: str) -> bool:
+    """Does the sentence name its subject only in the sentence before ("Sie leitet die Delegation …")?"""
+    return _OPENS_WITH_PRONOUN.match(sentence) is not None
 
 
 def is_heading(sentence: str) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from .answer.compose import quoted
 from .records import Answer, Citation
 
 SOURCES = {"de": "Quellen", "en": "Sources"}
@@ -32,16 +33,12 @@ def source_name(citation: Citation, language: str) -> str:
     return f"{name}{page}"
 
 
-def quote_marks(text: str, language: str) -> str:
-    return f"„{text}“" if language == "de" else f"“{text}”"
-
-
 def sources_markdown(answer: Answer) -> str:
     """A Markdown list: '- [1] Title, p. 2: “quote”' per citation; '' for an answer without sources."""
     if not answer.citations:
         return ""
     lang = answer.language
-    lines = [f"- [{c.n}] {source_name(c, lang)}: {quote_marks(one_line(c.quote), lang)}" for c in answer.citations]
+    lines = [f"- [{c.n}] {source_name(c, lang)}: {quoted(c.quote, lang)}" for c in answer.citations]
     return f"**{SOURCES.get(lang, 'Sources')}:**\n" + "\n".join(lines)
 
 

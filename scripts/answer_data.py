@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.embedding import make_embedder  # noqa: E402
-from assistant.evaluation import read_jsonl, split_halves, write_paragraphs  # noqa: E402
+from assistant.evaluation import read_jsonl, split_halves, squad_questions, write_paragraphs  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
 
 HITS = 8  # passages kept per question; the answer stage reads the top few
@@ -41,18 +41,13 @@ def ask_all(assistant: Assistant, items: list[dict], out, setting: str, answerab
 
 
 def squad_items(questions: list[dict], langs: tuple[str, ...], article: dict[str, str]) -> list[dict]:
+    """The questions of each language as `eval answers` reads them, with the article that groups the folds."""
     items = []
-    for q in questions:
-        for lang in langs:
-            if not q.get(f"question_{lang}"):
-                continue
-            answers = list(q.get("answers_de") or [q["answer_de"]] if q.get("answer_de") else [])
-            if lang == "en" and q.get("answer_en"):
-                answers.append(q["answer_en"])
-            gold = f"{q['paragraph_id']}.txt" if q.get("paragraph_id") else None
-            items.append({"qid": q["id"], "lang": lang, "question": q[f"question_{lang}"], "gold_doc": gold,
-                          "article": article[q["paragraph_id"]] if gold else None, "answers": answers,
-                          "answer_start": q.get("answer_start_de")})
+    for lang in langs:
+        asked = [q for q in questions if q.get(f"question_{lang}")]  # the questions squad_questions keeps, in order
+        for q, item in zip(asked, squad_questions(questions, lang)):
+            items.append(dict(item, qid=q["id"], lang=lang, answer_start=q.get("answer_start_de"),
+                              article=article[q["paragraph_id"]] if item["gold_doc"] else None))
     return items
 
 

@@ -30,7 +30,7 @@ from assistant.answer.features import QUESTION_FEATURES, SENTENCE_FEATURES, SPAN
 from assistant.answer.model import MODEL_FILE, AnswerModel, Logistic, Trees  # noqa: E402
 from assistant.answer.question import FACT_KINDS, analyse  # noqa: E402
 from assistant.answer.select import candidates  # noqa: E402
-from assistant.answer.decide import _is_substantive  # noqa: E402
+from assistant.answering import is_substantive  # noqa: E402
 from assistant.answer.extract import english_rendering  # noqa: E402
 from assistant.evaluation import _normalise, answer_in_quotes, read_jsonl, squad_answer_metrics, token_f1  # noqa: E402
 from assistant.records import Chunk, Hit  # noqa: E402
@@ -67,7 +67,7 @@ def prepare(items: list[dict]) -> None:
     """Per item: question info, substantive candidate sentences, their features and labels, gold span rows."""
     for item in items:
         q = analyse(item["question"])
-        sentences = [s for s in candidates(item["hits"]) if _is_substantive(s.text)]
+        sentences = [s for s in candidates(item["hits"]) if is_substantive(s.text)]
         item["q"], item["sentences"] = q, sentences
         item["rows"] = sentence_features(q, item["lang"], sentences)
         item["labels"] = [sentence_label(item, s) for s in sentences]

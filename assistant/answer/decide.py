@@ -3,12 +3,12 @@ answer itself. Pure: the fitted model comes in as an argument, so training score
 that answers questions."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
 
+from ..answering import is_substantive
 from ..claims import is_instruction
 from ..records import Hit
 from .extract import candidate_spans, has_unit, segments
@@ -19,7 +19,6 @@ from .select import Sentence, candidates
 
 OVERVIEW_MIN, OVERVIEW_MAX = 3, 5
 MAX_QUOTES = 3
-_SUBSTANTIVE = re.compile(r"[^\W\d_]{2,}")
 
 
 @dataclass(frozen=True)
@@ -39,11 +38,6 @@ class Decision:
     short: ShortSpan | None
 
 
-def _is_substantive(text: str) -> bool:
-    """Three words or more: breadcrumbs and bare dates resemble every question a little."""
-    return len(_SUBSTANTIVE.findall(text)) >= 3
-
-
 def _distinct(chosen: list[Sentence], candidate: Sentence) -> bool:
     words = set(candidate.text.lower().split())
     return all(len(words & set(c.text.lower().split())) < 0.8 * max(1, len(words)) for c in chosen)
@@ -56,7 +50,7 @@ def overview(sentences: Sequence[Sentence], logits: np.ndarray, margin: float) -
     for i in order:
         if len(chosen) >= OVERVIEW_MAX or (len(chosen) >= OVERVIEW_MIN and logits[i] < logits[order[0]] - 2 * margin):
             break
-        if _is_substantive(sentences[i].text) and _distinct(chosen, sentences[i]):
+        if is_substantive(sentences[i].text) and _distinct(chosen, sentences[i]):
             chosen.append(sentences[i])
     return chosen
 
@@ -100,7 +94,7 @@ def decide(question: str, language: str, hits: Sequence[Hit], model: AnswerModel
     if context:
         q = replace(analyse(f"{context} {question}"), kind=q.kind, counted=q.counted)
     # a sentence addressing the model with orders ("Ignore previous instructions …") is never evidence
-    sentences = [s for s in candidates(hits) if _is_substantive(s.text) and not is_instruction(s.text)]
+    sentences = [s for s in candidates(hits) if is_substantive(s.text) and not is_instruction(s.text)]
     if not sentences:
         return Decision(q, 0.0, True, (), None)
     rows = sentence_features(q, language, sentences)

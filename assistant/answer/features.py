@@ -7,13 +7,12 @@ import re
 from bisect import bisect_left, bisect_right
 from typing import Sequence
 
+from ..answering import is_heading, opens_with_pronoun
 from ..lexical import tokenize
 from .extract import Span, dates, has_unit, names, numbers
 from .question import QuestionInfo
 from .select import Sentence
 
-_HEADING_END = re.compile(r"[.!?:;\"“”»«)]\s*$")
-_OPENS_WITH_PRONOUN = re.compile(r"^(sie|er|es|dies\w*|das|dort|damals|he|she|it|they|this|these|there)\b", re.I)
 
 
 def _matches(term: str, terms: set[str]) -> bool:
@@ -99,9 +98,9 @@ def sentence_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
             s.cosine, s.cosine - best_cos, s.passage_cosine, s.passage_score - best_passage, float(s.rank),
             float(s.rank == 0), overlap, idf_overlap, fuzzy, english, english * s.cosine, english * fuzzy, typed,
             type_match(q.kind, s.text), float(q.counted is not None and _matches(q.counted, terms)),
-            float(len(s.text) < 120 and not _HEADING_END.search(s.text)), math.log(1 + len(s.text)),
+            float(is_heading(s.text)), math.log(1 + len(s.text)),
             float(s.position == 0), max(s.before_cosine, s.after_cosine) - s.cosine, n_overlap,
-            float(bool(_OPENS_WITH_PRONOUN.match(s.text))),
+            float(opens_with_pronoun(s.text)),
             _keyword_share(q.keywords, s.text), float(min(cos_order[i], 10)),
             len(q_bigrams & _bigrams(tokenize(s.text))) / len(q_bigrams) if q_bigrams else 0.0,
             float(s.cosine >= best_in_passage[(s.rank, s.document)]), float(q.unit is not None),
