@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         watcher = FolderWatcher(settings.docs_dir, sync=lambda progress: assistant.update(progress=progress),
                                 is_stale=lambda: assistant.store.is_stale(assistant.docs_dir, assistant.chunk_params))
     demo = build_ui(assistant, settings, startup_note=note,
-                    status_extra=[lambda lang: status_note(watcher, lang)] if watcher else None)
+                    status_extra=[lambda lang: status_note(watcher, lang)] if watcher else None, watching=watcher is not None)
     if watcher is not None:
         watcher.start()
     demo.queue(default_concurrency_limit=1)

@@ -6,7 +6,8 @@ capped while copying, and it never replaces another document unless the caller a
 is written to a hidden temporary file first (the indexer ignores hidden files) and then linked into place,
 so a half-written upload is never indexed and two uploads of the same name cannot clobber each other.
 
-No Gradio here: the UI passes (temporary path, original name) pairs and shows the returned messages.
+No Gradio here: the UI passes (temporary path, original name) pairs, shows the returned messages and indexes what
+was saved right away; the messages therefore say only what happened to the file.
 """
 from __future__ import annotations
 
@@ -157,14 +158,14 @@ def _place(part: Path, target: Path, original: str, name: str, replace: bool) ->
     note = _renamed_note(original, name)
     try:
         os.link(part, target)  # atomic and never overwrites: fails if the name is taken
-        return UploadResult(original, name, "added", f"added{note}; press “Rebuild index” to make it searchable")
+        return UploadResult(original, name, "added", f"added{note}")
     except FileExistsError:
         pass
     except OSError:
         # file systems without hard links: fall back to an existence check followed by a rename
         if not os.path.lexists(target):
             os.replace(part, target)
-            return UploadResult(original, name, "added", f"added{note}; press “Rebuild index” to make it searchable")
+            return UploadResult(original, name, "added", f"added{note}")
     info = target.lstat()
     if not stat.S_ISREG(info.st_mode):
         raise UploadRefused(f"refused: {name} exists in the documents folder and is not a regular file")
@@ -176,7 +177,7 @@ def _place(part: Path, target: Path, original: str, name: str, replace: bool) ->
             "to overwrite it, or rename the file"
         )
     os.replace(part, target)
-    return UploadResult(original, name, "replaced", f"replaced the existing {name}{note}; press “Rebuild index” to re-index it")
+    return UploadResult(original, name, "replaced", f"replaced the existing {name}{note}")
 
 
 def save_uploads(
@@ -219,7 +220,7 @@ def delete_document(docs_dir: Path, doc_id: str) -> str:
     if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
         raise UploadRefused(f"refused: {doc_id} is not a file")
     path.unlink()
-    return f"deleted {doc_id}; press “Rebuild index” to remove it from the answers"
+    return f"deleted {doc_id}"
 
 
 __all__ = [

@@ -192,7 +192,7 @@ def test_upload_refuses_unsupported_types(page) -> None:
     assert "Dateityp .exe wird nicht unterstützt" in page.locator("#qc-upload-result").inner_text()  # in German
 
 
-def test_upload_rebuild_and_ask_the_new_document(page, server: Server) -> None:
+def test_upload_is_indexed_right_away_and_answerable(page, server: Server) -> None:
     assert "Quellhausen" not in ask(page, NEW_QUESTION)  # not known before the upload
     page.get_by_role("tab", name="Dokumente").click()
     filler = " ".join(
@@ -205,26 +205,22 @@ def test_upload_rebuild_and_ask_the_new_document(page, server: Server) -> None:
             {"name": "wolfsburg-quellhausen.txt", "mimeType": "text/plain", "buffer": f"{NEW_FACT}\n\n{filler}\n".encode()},
         ],
     )
-    page.wait_for_function("() => document.querySelector('#qc-upload-result').innerText.includes('hinzugefügt')")
+    # no button to press: the upload is indexed at once, with the progress bars in the upload's result
+    page.wait_for_selector("#qc-upload-result .qc-bar", timeout=20_000)
+    assert "wolfsburg-quellhausen.txt: hinzugefügt · wird indexiert" in page.locator("#qc-upload-result").inner_text()
     assert (server.docs / "wolfsburg-quellhausen.txt").is_file()
-    assert "neu, noch nicht indexiert" in page.locator("#qc-docs").inner_text()
-
-    page.locator("#qc-rebuild").click()
-    page.wait_for_selector("#qc-progress .qc-bar", timeout=20_000)  # the progress bars: files and chunks
-    assert "Dateien" in page.locator("#qc-progress").inner_text()
-    # the chat keeps answering while the rebuild runs
-    during = ask(page, "Wie viele Kilometer liegen zwischen Haldensleben und Omsk?")
-    assert "[1]" in during and "internal error" not in during  # an answer, with a citation, not an error
-    assert page.locator("#qc-sources .qc-source mark.qc-quote").count() >= 1
+    during = ask(page, "Wie viele Kilometer liegen zwischen Haldensleben und Omsk?")  # the chat answers meanwhile
+    assert "[1]" in during and "internal error" not in during
     page.get_by_role("tab", name="Dokumente").click()
     page.wait_for_function(
-        "() => document.querySelector('#qc-progress').innerText.includes('Index aktualisiert')", timeout=120_000
+        "() => document.querySelector('#qc-upload-result').innerText.includes('jetzt durchsuchbar')", timeout=120_000
     )
-    report = page.locator("#qc-progress").inner_text()
-    assert "hinzugefügt (1): wolfsburg-quellhausen.txt" in report
-    assert "unverändert: 6" in report
+    result = page.locator("#qc-upload-result").inner_text()
+    assert "indexiert:" in result and "Abschnitte" in result
+    assert "aktualisieren" not in result and "Rebuild" not in result  # never asks for a rebuild
     assert "wolfsburg-quellhausen.txt" in page.locator("#qc-docs").inner_text()
     assert "noch nicht indexiert" not in page.locator("#qc-docs").inner_text()
+    assert "7 Dokumente" in page.locator("#qc-status").inner_text()  # 5 bundled + the XSS one + the new one
 
     answer = ask(page, NEW_QUESTION)
     assert "Leuchtturm" in answer
@@ -232,23 +228,110 @@ def test_upload_rebuild_and_ask_the_new_document(page, server: Server) -> None:
     card.wait_for()
     assert "wolfsburg-quellhausen.txt" in card.locator(".qc-source-head").get_attribute("title")
     assert "Leuchtturm" in card.locator("mark.qc-quote").inner_text()
-    assert "7 Dokumente" in page.locator("#qc-status").inner_text()  # 5 bundled + the XSS one + the new one
 
 
-def test_delete_and_rebuild_removes_the_document(page, server: Server) -> None:
+def test_delete_removes_the_document_right_away(page, server: Server) -> None:
     page.get_by_role("tab", name="Dokumente").click()
     page.locator("#qc-doc-choice input").click()
     page.get_by_role("option", name="wolfsburg-quellhausen.txt").click()
     page.locator("#qc-delete").click()  # confirm() is accepted by the dialog handler
-    page.wait_for_function("() => document.querySelector('#qc-delete-result').innerText.includes('gelöscht')")
+    page.wait_for_function(
+        "() => document.querySelector('#qc-delete-result').innerText.includes('aus dem Index entfernt')", timeout=120_000
+    )
+    assert "wolfsburg-quellhausen.txt gelöscht" in page.locator("#qc-delete-result").inner_text()
     assert not (server.docs / "wolfsburg-quellhausen.txt").exists()
+    assert "wolfsburg-quellhausen.txt" not in page.locator("#qc-docs").inner_text()
     page.dialogs.clear()  # type: ignore[attr-defined]
+    assert "Leuchtturm" not in ask(page, NEW_QUESTION)
+
+
+def test_documents_list_shows_titles_before_file_names(page) -> None:
+    page.get_by_role("tab", name="Dokumente").click()
+    row = page.locator("#qc-docs tr", has_text="000_2f8e9fa625a060b8.txt")
+    cell = row.locator("td").first.inner_text()
+    title = "Niedersachen und Tjumen entwickeln ihre langjährige Partnerschaft weiter"
+    assert cell.index(title) < cell.index("000_2f8e9fa625a060b8.txt")
+    assert row.locator(".qc-doc-title").inner_text() == title
+
+
+PDF_PAGES = [
+    "Niederschrift der Sitzung des Partnerschaftsausschusses. Erster Punkt: Begrüßung der Gäste aus Gödöllő.",
+    "Zweiter Punkt: Der Ausschuss beschloss, der Partnerstadt Tarnowitz eine Orgel aus Zinn zu schenken.",
+    "Dritter Punkt: Verschiedenes. Die nächste Sitzung findet im Herbst statt.",
+]
+
+
+def test_pdf_upload_shows_title_pages_and_page_markers(page, server: Server, tmp_path: Path) -> None:
+    from builders import text_pdf
+
+    pdf = text_pdf(tmp_path / "ausschuss-2031.pdf", PDF_PAGES, title="Niederschrift Partnerschaftsausschuss 2031")
+    page.get_by_role("tab", name="Dokumente").click()
+    page.set_input_files("#qc-upload input[type=file]", files=[str(pdf)])
+    page.wait_for_function(
+        "() => document.querySelector('#qc-upload-result').innerText.includes('jetzt durchsuchbar')", timeout=120_000
+    )
+    row = page.locator("#qc-docs tr", has_text="ausschuss-2031.pdf")
+    assert row.locator(".qc-doc-title").inner_text() == "Niederschrift Partnerschaftsausschuss 2031"
+
+    # the documents tab's viewer: title first, file name second, a marker where each page begins
+    page.locator("#qc-doc-choice input").click()
+    page.get_by_role("option", name="Niederschrift Partnerschaftsausschuss 2031 · ausschuss-2031.pdf").click()
+    page.locator("#qc-show").click()
+    viewer = page.locator("#qc-doc-viewer .qc-viewer")
+    viewer.wait_for()
+    head = viewer.locator(".qc-viewer-head").inner_text()
+    assert head.index("Niederschrift Partnerschaftsausschuss 2031") < head.index("ausschuss-2031.pdf") and "3 Seiten" in head
+    markers = viewer.locator(".qc-page-break")
+    assert markers.all_inner_texts() == ["— S. 1 —", "— S. 2 —", "— S. 3 —"]
+    text = viewer.locator(".qc-doc-text").inner_text()
+    assert text.index("— S. 2 —") < text.index("Zweiter Punkt") < text.index("— S. 3 —")
+    assert markers.nth(1).is_visible()
+
+    # a citation from page 2: the card names the page; its viewer marks the quote on page 2, highlight whole
+    answer = ask(page, "Was schenkt der Ausschuss der Partnerstadt Tarnowitz?")
+    assert "Orgel" in answer
+    card = page.locator("#qc-sources .qc-source", has_text="Orgel").first
+    assert "S. 2" in card.locator(".qc-source-head").inner_text()
+    assert "Niederschrift Partnerschaftsausschuss 2031" in card.locator(".qc-source-head").inner_text()
+    quote = card.locator("mark.qc-quote").inner_text()
+    card.locator("a.qc-open").click()
+    mark = card.locator(".qc-viewer mark.qc-doc-mark")
+    mark.first.wait_for()
+    assert "".join(mark.all_inner_texts()) == quote
+    page_of_mark = page.evaluate(
+        """() => { const m = document.querySelector('#qc-sources .qc-viewer mark.qc-doc-mark');
+                   let last = null;
+                   for (const b of document.querySelectorAll('#qc-sources .qc-viewer .qc-page-break'))
+                     if (b.compareDocumentPosition(m) & Node.DOCUMENT_POSITION_FOLLOWING) last = b.dataset.page;
+                   return last; }"""
+    )
+    assert page_of_mark == "2"
+
+
+def test_files_copied_in_then_rebuild_report_shows_ocr_and_warnings(page, server: Server) -> None:
+    from assistant.documents import ocr
+    from builders import scanned_pdf
+
+    if not ocr.available():
+        pytest.skip(ocr.NEEDS_OCR)
+    scanned_pdf(server.docs / "brief-scan.pdf", [["Stadt Musterhausen", "", "Der Gemeinderat dankt der Partnerstadt",
+                                                 "für den Besuch im Rathaus am 3. Oktober."]])
+    broken = "Die Städte\ufffdpartnerschaft wurde verl\ufffdngert. " * 4 + "Der Rat tagte im M\ufffdrz in der Aula."
+    (server.docs / "kaputt-kodiert.txt").write_text(broken, encoding="utf-8")
+    page.reload()  # the app runs without a folder watcher here: the files wait for the button
+    page.wait_for_selector("#qc-question textarea")
+    page.get_by_role("tab", name="Dokumente").click()
+    page.wait_for_function("() => document.querySelector('#qc-docs').innerText.includes('brief-scan.pdf')")
+    assert "neu, noch nicht indexiert" in page.locator("#qc-docs").inner_text()
+    assert "„Index aktualisieren“ drücken" in page.locator("#qc-docs").inner_text()
     page.locator("#qc-rebuild").click()
     page.wait_for_function(
-        "() => document.querySelector('#qc-progress').innerText.includes('entfernt (1): wolfsburg-quellhausen.txt')",
-        timeout=120_000,
+        "() => document.querySelector('#qc-progress').innerText.includes('Index aktualisiert')", timeout=180_000
     )
-    assert "Leuchtturm" not in ask(page, NEW_QUESTION)
+    report = page.locator("#qc-progress .qc-health").inner_text()
+    assert "Gelesen: 2 Datei(en)" in report
+    assert "brief-scan.pdf (1 S." in report and "OCR: S. 1" in report
+    assert "kaputt-kodiert.txt" in report and "replacement characters" in report
 
 
 def test_api_ask_matches_the_cli_json(server: Server) -> None:

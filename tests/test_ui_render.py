@@ -5,6 +5,7 @@ The golden file pins the HTML of one answer with its sources; refresh it with
 """
 from __future__ import annotations
 
+import html
 import os
 import re
 import time
@@ -211,6 +212,42 @@ def test_viewer_escapes_document_and_name() -> None:
     assert_inert(markup)
 
 
+def _visible(markup: str) -> str:
+    body = markup.split('<div class="qc-doc-text">', 1)[1]
+    return html.unescape(re.sub(r"<[^>]+>", "", body.rsplit("</div></div>", 1)[0]))
+
+
+def test_viewer_marks_each_page_start_and_keeps_the_highlight_across_a_break() -> None:
+    from assistant.documents.base import from_pages
+
+    pages = ["Seite eins endet mit dem Anfang des Zitats, das", "auf Seite zwei weitergeht. Danach folgt Text.", "Drei."]
+    doc = from_pages(pages)
+    start = doc.text.index("Anfang")
+    end = doc.text.index("weitergeht.") + len("weitergeht.")
+    markup = render_document("akte.pdf", doc.text, (start, end), "de", "Ratsakte", page_starts=doc.page_starts)
+    assert_inert(markup)
+    breaks = re.findall(r'<span class="qc-page-break" data-page="(\d)" role="separator">([^<]*)</span>', markup)
+    assert breaks == [("1", "— S. 1 —"), ("2", "— S. 2 —"), ("3", "— S. 3 —")]
+    marks = re.findall(r'<mark class="qc-doc-mark">(.*?)</mark>', markup, re.S)
+    assert len(marks) == 2 and html.unescape("".join(marks)) == doc.text[start:end]  # split by the marker, nothing lost
+    assert markup.index("— S. 2 —") > markup.index(marks[0]) and markup.index("— S. 2 —") < markup.rindex(marks[1])
+    visible = _visible(markup)
+    assert visible.replace("— S. 1 —", "").replace("— S. 2 —", "").replace("— S. 3 —", "") == doc.text
+    english = render_document("akte.pdf", doc.text, None, "en", "Ratsakte", page_starts=doc.page_starts)
+    assert "— p. 2 —" in english and "S. 2" not in english and "3 pages" in english
+    head = re.sub(r"<[^>]+>", "", re.search(r'<div class="qc-viewer-head".*?</div>', markup).group(0))
+    assert head.index("Ratsakte") < head.index("akte.pdf")  # title first, file name second
+
+
+def test_viewer_window_opens_with_the_page_it_starts_on() -> None:
+    from assistant.documents.base import from_pages
+
+    doc = from_pages(["a " * 4000, "b " * 4000, "Das Zitat steht hier. " + "c " * 4000])
+    start = doc.text.index("Das Zitat")
+    markup = render_document("gross.pdf", doc.text, (start, start + 9), "en", page_starts=doc.page_starts, window=3000)
+    assert re.findall(r'data-page="(\d)"', markup) == ["2", "3"]  # the window opens inside page 2
+
+
 # ---------------------------------------------------------------- documents panel, status, rebuild
 
 
@@ -251,6 +288,83 @@ def test_report_lists_every_kind_of_change_with_reasons() -> None:
     assert "hinzugefügt (1): neu.txt" in render_report(report, lang="de")
     for part in ("added (1): neu.txt", "changed (1): alt.txt", "removed (1): weg.txt", "unchanged: 4", "kaputt.pdf</b>: no text layer"):
         assert part in markup
+
+
+def test_documents_table_shows_the_title_first_and_the_file_name_second() -> None:
+    docs = [DocumentInfo("003_cb19f3dc33687751.txt", 2048, 3, 0.0), DocumentInfo("notiz.txt", 10, 1, 0.0)]
+    markup = render_documents(docs, [PendingFile("neu.txt", "new")], "de", {"003_cb19f3dc33687751.txt": HOSTILE})
+    assert_inert(markup)
+    cells = re.findall(r"<tr>(<td.*?</td>)<td", markup)
+    assert "qc-doc-title" in cells[0] and cells[0].index("&lt;script&gt;") < cells[0].index("003_cb19f3dc33687751.txt")
+    assert cells[1] == '<td class="qc-docname">notiz.txt</td>'  # no title: the file name alone
+    assert "„Index aktualisieren“ drücken" in markup
+    watched = render_documents(docs, [PendingFile("neu.txt", "new")], "de", watching=True)
+    assert "überwacht" in watched and "aktualisieren“ drücken" not in watched
+
+
+def test_report_shows_the_health_of_the_files_read() -> None:
+    from assistant.documents import ocr
+    from assistant.records import FileHealth
+
+    health = (FileHealth("scan.pdf", 2, 1800, "de", (1, 2)), FileHealth("kaputt.pdf", 1, 900, "de", (), ("12 replacement characters (�)",)),
+              FileHealth("gut.txt", 0, 400, "en"))
+    report = IndexReport(("scan.pdf", "kaputt.pdf", "gut.txt"), (), (), 0, 9, 9, 2.0, (Skipped("bild.png", ocr.NEEDS_OCR),), health=health)
+    german = render_report(report, "de")
+    assert "Gelesen: 3 Datei(en), 3 Seiten" in german
+    assert "<b>scan.pdf</b> (2 S., 1800 Zeichen, de) · OCR: S. 1, 2" in german
+    assert "⚠ 12 replacement characters (�)" in german and "gut.txt</b> (" not in german  # only files worth a look
+    assert f"<b>bild.png</b>: {ocr.NEEDS_OCR}" in german
+    assert "OCR: p. 1, 2" in render_report(report, "en")
+
+
+def test_upload_results_say_what_indexing_made_of_each_file() -> None:
+    results = [UploadResult("a.txt", "a.txt", "added", "added"), UploadResult("b.pdf", "b.pdf", "added", "added"),
+               UploadResult("x.exe", None, "refused", "unsupported file type .exe; allowed: .txt")]
+    assert "wird indexiert" in render_upload_results(results, "de", {})
+    done = render_upload_results(results, "de", {"a.txt": (True, "indexiert: 3 Abschnitte – jetzt durchsuchbar"),
+                                                 "b.pdf": (False, "nicht indexiert: needs OCR")})
+    assert '<span class="qc-up-indexed">indexiert: 3 Abschnitte' in done and '<span class="qc-up-failed">nicht indexiert' in done
+    assert "x.exe</b>: Dateityp .exe wird nicht unterstützt; erlaubt: .txt</li>" in done  # a refused file is not indexed at all
+
+
+def test_rebuilder_runs_once_more_for_a_change_during_an_update() -> None:
+    import threading
+
+    gate, calls = threading.Event(), []
+
+    def update(progress):
+        calls.append(1)
+        gate.wait(5)
+        return IndexReport((), (), (), len(calls), 2, 0, 0.1, ())
+
+    rebuilder = Rebuilder(update)
+    first = rebuilder.start()
+    second = rebuilder.start(after_change=True)  # an upload while the first update may have read the folder already
+    assert second == first + 1 and not rebuilder.done(first)
+    gate.set()
+    deadline = time.monotonic() + 5
+    while not rebuilder.done(second) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert calls == [1, 1] and rebuilder.state.report.unchanged == 2
+
+
+def test_rebuilder_waits_for_a_build_held_elsewhere() -> None:
+    from assistant.index import IndexBusy
+
+    tries = []
+
+    def update(progress):
+        tries.append(1)
+        if len(tries) < 3:
+            raise IndexBusy("another index build is running")
+        return IndexReport((), (), (), 0, 0, 0, 0.1, ())
+
+    rebuilder = Rebuilder(update, busy_wait=10)
+    generation = rebuilder.start()
+    deadline = time.monotonic() + 10
+    while not rebuilder.done(generation) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(tries) == 3 and rebuilder.state.error is None and rebuilder.state.report is not None
 
 
 def test_progress_shows_files_and_chunks() -> None:
@@ -393,18 +507,29 @@ def test_history_list_is_escaped_and_marks_the_open_chat() -> None:
     assert "Noch keine" in render_history([], None, "de") and "No saved" in render_history([], None, "en")
 
 
-def test_upload_messages_are_translated() -> None:
+def test_upload_messages_are_translated(tmp_path: Path) -> None:
+    """The messages assistant.uploads really writes, in German; none asks for a rebuild (uploads index right away)."""
     from assistant.ui.i18n import upload_message
+    from assistant.uploads import delete_document, save_upload
 
+    docs = tmp_path / "documents"
+    docs.mkdir()
+    source = tmp_path / "upload"
+    source.write_text("Ein Satz.", encoding="utf-8")
+    added = save_upload(source, "a b?.txt", docs, 1 << 20).message
+    source.write_text("Ein anderer Satz.", encoding="utf-8")
+    replaced = save_upload(source, "a b?.txt", docs, 1 << 20, replace=True).message
     cases = {
         "unsupported file type .exe; allowed: .docx, .txt": "Dateityp .exe wird nicht unterstützt; erlaubt: .docx, .txt",
-        "added; press “Rebuild index” to make it searchable": "hinzugefügt; „Index aktualisieren“ drücken, damit es durchsucht wird",
-        "added (saved as a_b.txt); press “Rebuild index” to make it searchable":
-            "hinzugefügt (als a_b.txt); „Index aktualisieren“ drücken, damit es durchsucht wird",
-        "deleted x.txt; press “Rebuild index” to remove it from the answers":
-            "x.txt gelöscht; „Index aktualisieren“ drücken, um es aus den Antworten zu entfernen",
-        "the file is larger than the upload limit of 1 MB": "Die Datei ist größer als die Obergrenze von 1 MB",
+        save_upload(source, "x.txt", docs, 1 << 20).message: "hinzugefügt",
+        added: "hinzugefügt (als a b_.txt)",
+        replaced: "a b_.txt ersetzt",
+        delete_document(docs, "x.txt"): "x.txt gelöscht",
+        save_upload(source, "gross.txt", docs, 5).message: "Die Datei ist größer als die Obergrenze von 5 bytes",
+        added + " (two uploads had this name; the later one won)":
+            "hinzugefügt (als a b_.txt) (zwei Uploads hatten diesen Namen; der spätere gilt)",
     }
     for english, german in cases.items():
         assert upload_message(english, "de") == german
         assert upload_message(english, "en") == english
+        assert "Rebuild" not in english and "aktualisieren" not in german

@@ -38,18 +38,19 @@ def history_path(settings: Settings) -> Path:
 
 
 def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "",
-             status_extra: list[Callable[[str], str]] | None = None) -> gr.Blocks:
+             status_extra: list[Callable[[str], str]] | None = None, watching: bool = False) -> gr.Blocks:
     """The Gradio app over one Assistant. Constructing it loads nothing heavy; models load on first use.
 
-    `status_extra`: callables (lang → short note or "") shown in the status line, e.g. a folder watcher's state."""
+    `status_extra`: callables (lang → short note or "") shown in the status line, e.g. a folder watcher's state;
+    `watching`: a folder watcher indexes files copied into the documents folder by themselves."""
     import gradio as gr
 
     from ..answering import BadQuestion
     from ..index import IndexProblem
     from ..uploads import allowed_extensions
 
-    docs = Documents(assistant, Path(settings.docs_dir), settings.max_upload_mb * 1024 * 1024, list(status_extra or []))
-    chat = Chat(assistant, History(history_path(settings)), docs.document_text)
+    docs = Documents(assistant, Path(settings.docs_dir), settings.max_upload_mb * 1024 * 1024, list(status_extra or []), watching)
+    chat = Chat(assistant, History(history_path(settings)), docs.document_text, docs.page_starts)
     private = {"api_visibility": "private"}
     extensions = ", ".join(sorted(e.lstrip(".") for e in allowed_extensions()))
 
@@ -196,14 +197,25 @@ def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "",
             table, choices = docs.table(lang)
             return table, gr.Dropdown(choices=choices, value=None)
 
-        def on_upload(files: list[str] | None, replace: bool, lang: str) -> tuple[Any, ...]:
-            return (None, docs.upload(files, replace, lang), *table_outputs(lang))
+        def on_upload(files: list[str] | None, replace: bool, lang: str) -> Iterator[tuple[Any, ...]]:
+            """Save, then index right away: the result area shows the bars while indexing, then each file's outcome."""
+            results, generation = docs.upload(files, replace)
+            while generation is not None and not docs.rebuilder.done(generation):
+                yield None, docs.upload_view(results, generation, lang), gr.skip(), gr.skip(), docs.status(lang)
+                time.sleep(0.25)
+            yield (None, docs.upload_view(results, generation, lang), *table_outputs(lang), docs.status(lang))
 
-        def on_delete(doc_id: str | None, lang: str, turns_now: list[Turn], shown_now: Shown | None) -> tuple[Any, ...]:
-            note = docs.delete(doc_id, lang)
-            if doc_id and chat.viewer_document(turns_now or [], shown_now) == doc_id:  # its viewer closes with it
-                shown_now = Shown(shown_now.turn)
-            return (note, *table_outputs(lang), shown_now, chat.sources(turns_now or [], shown_now, lang), "")
+        def on_delete(doc_id: str | None, lang: str, turns_now: list[Turn], shown_now: Shown | None) -> Iterator[tuple[Any, ...]]:
+            message, generation = docs.delete(doc_id, lang)
+            if doc_id and generation is not None and chat.viewer_document(turns_now or [], shown_now) == doc_id:
+                shown_now = Shown(shown_now.turn)  # its viewer closes with it
+            sources_now = chat.sources(turns_now or [], shown_now, lang)
+            while generation is not None and not docs.rebuilder.done(generation):
+                yield (docs.delete_view(message, doc_id or "", generation, lang), *(gr.skip(),) * 2, shown_now, sources_now, "",
+                       docs.status(lang))
+                time.sleep(0.25)
+            yield (docs.delete_view(message, doc_id or "", generation, lang), *table_outputs(lang), shown_now,
+                   chat.sources(turns_now or [], shown_now, lang), "", docs.status(lang))
 
         def on_doc_viewer(evt: gr.EventData) -> Any:
             data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
@@ -211,15 +223,17 @@ def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "",
 
         def on_rebuild(lang: str) -> Iterator[tuple[Any, ...]]:
             generation = docs.rebuilder.start()
-            while (state := docs.rebuilder.state).running and state.generation == generation:
-                yield gr.Button(interactive=False), docs.progress(state, lang), gr.skip(), gr.skip(), docs.status(lang)
+            while not docs.rebuilder.done(generation):
+                yield gr.Button(interactive=False), docs.progress(docs.rebuilder.state, lang), gr.skip(), gr.skip(), docs.status(lang)
                 time.sleep(0.25)
             yield (gr.Button(interactive=True), docs.result(docs.rebuilder.state, lang), *table_outputs(lang), docs.status(lang))
 
         on_doc_viewer.__annotations__["evt"] = gr.EventData
-        upload.upload(on_upload, [upload, replace_existing, lang_box], [upload, upload_result, docs_table, doc_choice], **private)
+        upload.upload(on_upload, [upload, replace_existing, lang_box], [upload, upload_result, docs_table, doc_choice, status],
+                      concurrency_limit=None, show_progress="hidden", **private)
         delete.click(on_delete, [doc_choice, lang_box, turns, shown],
-                     [delete_result, docs_table, doc_choice, shown, sources, doc_viewer],
+                     [delete_result, docs_table, doc_choice, shown, sources, doc_viewer, status], concurrency_limit=None,
+                     show_progress="hidden",
                      js="(doc, lang, a, b) => [(doc && confirm(lang === 'de' ? doc + ' löschen?' : 'Delete ' + doc + '?')) ? doc : null, lang, a, b]",
                      **private)
         show_doc.click(docs.show, [doc_choice, lang_box], [doc_viewer], **private)

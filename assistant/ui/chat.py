@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from ..history import History
 from ..markdown import chat_markdown, turn_markdown
@@ -31,18 +31,21 @@ class Shown:
 
 
 class Chat:
-    """Chat handlers for one Assistant; `document_text` reads the live index (None when there is none)."""
+    """Chat handlers for one Assistant; `document_text` reads the live index (None when there is none),
+    `page_starts` a document's page offsets for the viewer's page markers."""
 
-    def __init__(self, assistant: Assistant, history: History, document_text: Callable[[str], str | None]) -> None:
+    def __init__(self, assistant: Assistant, history: History, document_text: Callable[[str], str | None],
+                 page_starts: Callable[[str], Sequence[int]] | None = None) -> None:
         self.assistant = assistant
         self.history = history
         self.document_text = document_text
+        self.page_starts = page_starts
 
     # ------------------------------------------------------------ views
     def sources(self, turns: list[Turn], shown: Shown | None, lang: str) -> str:
         if shown is None or not 0 <= shown.turn < len(turns):
             return render_sources(None, None, self.document_text, lang)
-        return render_sources(shown.turn, turns[shown.turn], self.document_text, lang, shown.open_n)
+        return render_sources(shown.turn, turns[shown.turn], self.document_text, lang, shown.open_n, self.page_starts)
 
     def markdown_store(self, turns: list[Turn], chat_id: str | None, lang: str) -> str:
         """Each turn's Markdown (copy links) and the whole chat's (export), kept hidden in the page."""

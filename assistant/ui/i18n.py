@@ -42,6 +42,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_answer": "Keine Antwort.",
         "viewer_range": "Zeichen {shown}",
         "viewer_marked": " · markiert {start}–{end}",
+        "viewer_pages": "{n} Seiten",
+        "page_break": "— S. {page} —",
         "col_document": "Dokument",
         "col_size": "Größe",
         "col_chunks": "Abschnitte",
@@ -54,7 +56,8 @@ TEXT: dict[str, dict[str, str]] = {
         "state_skipped": "übersprungen: {reason}",
         "no_documents": "Keine Dokumente",
         "pending_hint": "{n} Änderung(en) noch nicht im Index – „Index aktualisieren“ drücken.",
-        "no_index": "kein Index – Dokumente hochladen und „Index aktualisieren“ drücken",
+        "pending_watched": "{n} Änderung(en) noch nicht im Index – der Ordner wird überwacht, sie werden gleich indexiert.",
+        "no_index": "kein Index – Dokumente hochladen, sie werden sofort indexiert",
         "counts": "{documents} Dokumente · {chunks} Abschnitte",
         "answers_quotes": "Antworten: Zitate (kein LLM)",
         "report_head": "Index aktualisiert in {seconds} s: {chunks} Abschnitte, {embedded} neu eingebettet.",
@@ -63,6 +66,17 @@ TEXT: dict[str, dict[str, str]] = {
         "report_removed": "entfernt ({n}): {names}",
         "report_unchanged": "unverändert: {n}",
         "report_skipped": "übersprungen ({n})",
+        "report_ocr_pages": "OCR: S. {pages}",
+        "health_head": "Gelesen: {files} Datei(en), {pages} Seiten, {chars} Zeichen",
+        "health_file": "{pages} S., {chars} Zeichen, {language}",
+        "health_fine": "Keine Auffälligkeiten.",
+        "waiting": "Ein anderer Index-Aufbau läuft (Kommandozeile oder Ordnerüberwachung) – warte darauf …",
+        "up_indexing": "wird indexiert …",
+        "up_indexed": "indexiert: {chunks} Abschnitte – jetzt durchsuchbar",
+        "up_skipped": "nicht indexiert: {reason}",
+        "up_not_indexed": "nicht indexiert: {error}",
+        "up_gone": "die Datei ist nicht mehr im Dokumentordner",
+        "up_removed": "aus dem Index entfernt",
         "rebuilding": "Index wird aktualisiert … ({seconds} s) – der Chat bleibt benutzbar",
         "bar_files": "Dateien",
         "bar_chunks": "Abschnitte eingebettet",
@@ -110,6 +124,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_answer": "No answer.",
         "viewer_range": "characters {shown}",
         "viewer_marked": " · marked {start}–{end}",
+        "viewer_pages": "{n} pages",
+        "page_break": "— p. {page} —",
         "col_document": "Document",
         "col_size": "Size",
         "col_chunks": "Chunks",
@@ -122,7 +138,8 @@ TEXT: dict[str, dict[str, str]] = {
         "state_skipped": "skipped: {reason}",
         "no_documents": "No documents",
         "pending_hint": "{n} change(s) not in the index yet – press “Rebuild index”.",
-        "no_index": "no index yet – upload documents and press “Rebuild index”",
+        "pending_watched": "{n} change(s) not in the index yet – the folder is watched, they are indexed in a moment.",
+        "no_index": "no index yet – upload documents, they are indexed right away",
         "counts": "{documents} documents · {chunks} chunks",
         "answers_quotes": "answers: quotes (no LLM)",
         "report_head": "Index updated in {seconds} s: {chunks} chunks, {embedded} newly embedded.",
@@ -131,6 +148,17 @@ TEXT: dict[str, dict[str, str]] = {
         "report_removed": "removed ({n}): {names}",
         "report_unchanged": "unchanged: {n}",
         "report_skipped": "skipped ({n})",
+        "report_ocr_pages": "OCR: p. {pages}",
+        "health_head": "Read: {files} file(s), {pages} pages, {chars} characters",
+        "health_file": "{pages} p., {chars} characters, {language}",
+        "health_fine": "Nothing looks wrong.",
+        "waiting": "Another index build is running (command line or folder watcher) – waiting for it …",
+        "up_indexing": "indexing …",
+        "up_indexed": "indexed: {chunks} chunks – searchable now",
+        "up_skipped": "not indexed: {reason}",
+        "up_not_indexed": "not indexed: {error}",
+        "up_gone": "the file is no longer in the documents folder",
+        "up_removed": "removed from the index",
         "rebuilding": "Rebuilding the index … ({seconds} s) – the chat stays usable",
         "bar_files": "files",
         "bar_chunks": "chunks embedded",
@@ -173,16 +201,16 @@ _UPLOADS_DE: list[tuple[re.Pattern[str], str]] = [
         (r"^the documents folder (.*) does not exist$", r"Der Dokumentordner \1 existiert nicht"),
         (r"^the uploaded file could not be read$", "Die hochgeladene Datei konnte nicht gelesen werden"),
         (r"^refused: the file would land outside the documents folder$", "Abgelehnt: Die Datei läge außerhalb des Dokumentordners"),
-        (r"^added(?: \(saved as (.*?)\))?; press “Rebuild index” to make it searchable(.*)$", r"hinzugefügt (als \1); „Index aktualisieren“ drücken, damit es durchsucht wird\2"),
+        (r"^added(?: \(saved as (.*?)\))?$", r"hinzugefügt (als \1)"),
         (r"^refused: (.*) exists in the documents folder and is not a regular file$", r"Abgelehnt: \1 liegt im Dokumentordner und ist keine normale Datei"),
         (r"^an identical (.*) is already in the documents folder; nothing to do$", r"Eine identische Datei \1 liegt schon im Dokumentordner; nichts zu tun"),
         (r"^a different document named (.*) already exists; .*$", r"Ein anderes Dokument namens \1 existiert schon; „Gleichnamige Dokumente ersetzen“ ankreuzen oder die Datei umbenennen"),
-        (r"^replaced the existing (.*?)(?: \(saved as .*?\))?; press “Rebuild index” to re-index it(.*)$", r"\1 ersetzt; „Index aktualisieren“ drücken, um es neu zu indexieren\2"),
+        (r"^replaced the existing (.*?)(?: \(saved as .*?\))?$", r"\1 ersetzt"),
         (r"^refused: not a document name$", "Abgelehnt: kein Dokumentname"),
         (r"^refused: (.*) is not a document in the documents folder$", r"Abgelehnt: \1 ist kein Dokument im Dokumentordner"),
         (r"^(.*) is no longer in the documents folder$", r"\1 ist nicht mehr im Dokumentordner"),
         (r"^refused: (.*) is not a file$", r"Abgelehnt: \1 ist keine Datei"),
-        (r"^deleted (.*); press “Rebuild index” to remove it from the answers$", r"\1 gelöscht; „Index aktualisieren“ drücken, um es aus den Antworten zu entfernen"),
+        (r"^deleted (.*)$", r"\1 gelöscht"),
     ]
 ]
 _TWO_UPLOADS = (" (two uploads had this name; the later one won)", " (zwei Uploads hatten diesen Namen; der spätere gilt)")
@@ -192,9 +220,11 @@ def upload_message(message: str, lang: str) -> str:
     """An upload/delete message from assistant.uploads in the interface language (English passes through)."""
     if language(lang) == "en":
         return message
-    message = message.replace(*_TWO_UPLOADS)
+    suffix = ""
+    if message.endswith(_TWO_UPLOADS[0]):
+        message, suffix = message[: -len(_TWO_UPLOADS[0])], _TWO_UPLOADS[1]
     for pattern, german in _UPLOADS_DE:
         match = pattern.match(message)
         if match:
-            return match.expand(german).replace(" (als )", "")
-    return message
+            return match.expand(german).replace(" (als )", "") + suffix
+    return message + suffix

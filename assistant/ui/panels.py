@@ -5,11 +5,11 @@ Every label comes from `i18n` in the interface language; file names and reasons 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from ..records import DocumentInfo, IndexReport
 from .i18n import t, upload_message
-from .render import esc, human_size, human_time
+from .render import esc, human_size, human_time, one_line
 
 
 @dataclass(frozen=True)
@@ -21,15 +21,26 @@ class PendingFile:
     reason: str = ""
 
 
-def render_documents(documents: Sequence[DocumentInfo], pending: Sequence[PendingFile] = (), lang: str = "de") -> str:
-    """A table that scrolls inside itself on narrow screens: name, size, chunks, indexed time, state."""
+def _name_cell(doc_id: str, title: str) -> str:
+    """Title first, file name under it; the file name alone when the document has no title."""
+    if not title:
+        return f'<td class="qc-docname">{esc(doc_id)}</td>'
+    return f'<td><div class="qc-doc-title">{esc(one_line(title, 160))}</div><div class="qc-doc-file">{esc(doc_id)}</div></td>'
+
+
+def render_documents(documents: Sequence[DocumentInfo], pending: Sequence[PendingFile] = (), lang: str = "de",
+                     titles: Mapping[str, str] | None = None, watching: bool = False) -> str:
+    """A table that scrolls inside itself on narrow screens: title and file name, size, chunks, indexed time, state.
+
+    `watching`: a folder watcher picks up pending changes by itself, so the hint says so instead of asking for a rebuild."""
+    titles = titles or {}
     state_of = {p.id: p for p in pending}
     rows: list[str] = []
     for doc in documents:
         p = state_of.get(doc.id)
         state = t(lang, f"state_{p.state}") if p and p.state in ("changed", "deleted") else t(lang, "state_indexed")
         rows.append(
-            f'<tr><td class="qc-docname">{esc(doc.id)}</td><td class="qc-num">{esc(human_size(doc.size))}</td>'
+            f'<tr>{_name_cell(doc.id, titles.get(doc.id, ""))}<td class="qc-num">{esc(human_size(doc.size))}</td>'
             f'<td class="qc-num">{doc.chunks}</td><td>{esc(human_time(doc.indexed_at))}</td>'
             f'<td class="qc-state">{esc(state)}</td></tr>'
         )
@@ -45,7 +56,8 @@ def render_documents(documents: Sequence[DocumentInfo], pending: Sequence[Pendin
     if not rows:
         rows.append(f'<tr><td colspan="5" class="qc-empty">{esc(t(lang, "no_documents"))}</td></tr>')
     waiting = [p for p in pending if p.state in ("new", "changed", "deleted")]
-    hint = f'<div class="qc-hint">{esc(t(lang, "pending_hint", n=len(waiting)))}</div>' if waiting else ""
+    hint_key = "pending_watched" if watching else "pending_hint"
+    hint = f'<div class="qc-hint">{esc(t(lang, hint_key, n=len(waiting)))}</div>' if waiting else ""
     heads = "".join(f"<th>{esc(t(lang, key))}</th>" for key in ("col_document", "col_size", "col_chunks", "col_indexed", "col_status"))
     return f'<div class="qc-table-wrap"><table class="qc-docs"><thead><tr>{heads}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>{hint}'
 
@@ -76,8 +88,28 @@ def render_report(report: IndexReport, lang: str = "de") -> str:
         f"<li>{t(lang, 'report_changed', n=len(report.changed), names=names(report.changed))}</li>"
         f"<li>{t(lang, 'report_removed', n=len(report.removed), names=names(report.removed))}</li>"
         f"<li>{esc(t(lang, 'report_unchanged', n=report.unchanged))}</li>"
-        f"<li>{esc(t(lang, 'report_skipped', n=len(report.skipped)))}{':' if skipped else ''}<ul>{skipped}</ul></li></ul></div>"
+        f"<li>{esc(t(lang, 'report_skipped', n=len(report.skipped)))}{':' if skipped else ''}<ul>{skipped}</ul></li></ul>"
+        f"{render_health(report, lang)}</div>"
     )
+
+
+def render_health(report: IndexReport, lang: str = "de") -> str:
+    """The health report of the files this run read: totals, then each file with OCR'd pages or warnings."""
+    if not report.health:
+        return ""
+    pages = sum(h.pages for h in report.health)
+    chars = sum(h.chars for h in report.health)
+    total = t(lang, "health_head", files=len(report.health), pages=pages, chars=f"{chars:,}".replace(",", "\u202f"))
+    items = []
+    for h in report.health:
+        if not (h.ocr_pages or h.warnings):
+            continue
+        facts = t(lang, "health_file", pages=h.pages, chars=h.chars, language=h.language)
+        ocr = f' · {esc(t(lang, "report_ocr_pages", pages=", ".join(map(str, h.ocr_pages))))}' if h.ocr_pages else ""
+        warnings = "".join(f'<li class="qc-warning">⚠ {esc(w)}</li>' for w in h.warnings)
+        items.append(f"<li><b>{esc(h.file)}</b> ({esc(facts)}){ocr}{f'<ul>{warnings}</ul>' if warnings else ''}</li>")
+    listed = f"<ul>{''.join(items)}</ul>" if items else f'<div class="qc-note">{esc(t(lang, "health_fine"))}</div>'
+    return f'<div class="qc-health"><div>{esc(total)}</div>{listed}</div>'
 
 
 def _bar(label: str, done: int, total: int) -> str:
@@ -90,12 +122,15 @@ def _bar(label: str, done: int, total: int) -> str:
     )
 
 
-def render_progress(files: tuple[int, int], chunks: tuple[int, int] | None, seconds: float, lang: str = "de") -> str:
+def render_progress(files: tuple[int, int], chunks: tuple[int, int] | None, seconds: float, lang: str = "de",
+                    waiting: bool = False) -> str:
     """Two bars: files read (new/changed/unchanged) and chunks embedded (only text the model has not seen)."""
-    chunk_bar = _bar(t(lang, "bar_chunks"), *chunks) if chunks else _bar(t(lang, "bar_chunks"), 0, 0).replace("0/0", "…")
+    chunk_bar = _bar(t(lang, "bar_chunks"), *chunks) if chunks else _bar(t(lang, "bar_chunks"), 0, 1).replace("0/1", "…")
+    file_bar = _bar(t(lang, "bar_files"), *files) if files[1] else _bar(t(lang, "bar_files"), 0, 1).replace("0/1", "…")
+    line = t(lang, "waiting") if waiting else t(lang, "rebuilding", seconds=f"{seconds:.0f}")
     return (
-        f'<div class="qc-progress"><div>{esc(t(lang, "rebuilding", seconds=f"{seconds:.0f}"))}</div>'
-        f'{_bar(t(lang, "bar_files"), *files)}{chunk_bar}</div>'
+        f'<div class="qc-progress"><div>{esc(line)}</div>'
+        f'{file_bar}{chunk_bar}</div>'
     )
 
 
@@ -107,13 +142,21 @@ def render_hint(message: str) -> str:
     return f'<div class="qc-hint">{esc(message)}</div>'
 
 
-def render_upload_results(results: Sequence[Any], lang: str = "de") -> str:
-    """One line per uploaded file (results are `uploads.UploadResult`), in the interface language."""
+def render_upload_results(results: Sequence[Any], lang: str = "de", outcomes: Mapping[str, tuple[bool, str]] | None = None) -> str:
+    """One line per uploaded file (results are `uploads.UploadResult`), in the interface language.
+
+    `outcomes`: None before indexing starts; {} while it runs ("indexing …"); after it, saved name -> (searchable?,
+    what indexing made of the file)."""
     if not results:
         return ""
     icon = {"added": "✔", "replaced": "✔", "unchanged": "=", "refused": "✖"}
-    lines = "".join(
-        f'<li class="qc-up-{esc(r.status)}">{icon.get(r.status, "")} <b>{esc(r.original)}</b>: {esc(upload_message(r.message, lang))}</li>'
-        for r in results
-    )
-    return f'<ul class="qc-uploads">{lines}</ul>'
+    lines = []
+    for r in results:
+        note = ""
+        if outcomes is not None and r.status in ("added", "replaced"):
+            ok, text = outcomes.get(r.saved_as, (None, t(lang, "up_indexing")))
+            kind = "qc-up-indexing" if ok is None else ("qc-up-indexed" if ok else "qc-up-failed")
+            note = f' · <span class="{kind}">{esc(text)}</span>'
+        lines.append(f'<li class="qc-up-{esc(r.status)}">{icon.get(r.status, "")} <b>{esc(r.original)}</b>: '
+                     f'{esc(upload_message(r.message, lang))}{note}</li>')
+    return f'<ul class="qc-uploads">{"".join(lines)}</ul>'

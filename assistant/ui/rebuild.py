@@ -1,4 +1,5 @@
-"""Index rebuilds on a background thread for the UI, and what a rebuild would change (folder vs. manifest)."""
+"""Index updates on a background thread for the UI (rebuild button, uploads, deletes), and what an update would
+change (folder vs. manifest)."""
 from __future__ import annotations
 
 import logging
@@ -13,6 +14,9 @@ from .panels import PendingFile
 
 log = logging.getLogger("quellenchat.ui")
 
+BUSY_RETRY_S = 0.5
+
+
 @dataclass(frozen=True)
 class RebuildState:
     running: bool = False
@@ -21,20 +25,25 @@ class RebuildState:
     chunks: tuple[int, int] | None = None
     report: IndexReport | None = None
     error: str | None = None
-    generation: int = 0  # counts rebuilds, so a watcher knows which one it is following
+    generation: int = 0  # counts updates, so a caller knows which one covers its change
+    waiting: bool = False  # another process (CLI, folder watcher) holds the index lock; retrying
 
 
 class Rebuilder:
-    """Runs `Assistant.update` on a thread and records its progress; at most one rebuild per process.
+    """Runs `Assistant.update` on a thread and records its progress; at most one update per process at a time.
 
-    The chat keeps answering meanwhile: the pipeline answers from the old generation until the new one
-    is switched in. A build started elsewhere (the CLI) is refused by the index lock with a message.
+    The chat keeps answering meanwhile: the pipeline answers from the old generation until the new one is switched
+    in. A caller that changed the folder while an update runs (an upload) gets one more update queued, because the
+    running one may have read the folder before the change. A build held elsewhere (CLI, watcher) is waited for up to
+    `busy_wait` seconds, then reported with the store's message.
     """
 
-    def __init__(self, update: Callable[..., IndexReport]) -> None:
+    def __init__(self, update: Callable[..., IndexReport], busy_wait: float = 0.0) -> None:
         self._update = update
+        self._busy_wait = busy_wait
         self._lock = threading.Lock()
         self._state = RebuildState()
+        self._again = False
 
     @property
     def state(self) -> RebuildState:
@@ -45,33 +54,60 @@ class Rebuilder:
         with self._lock:
             self._state = replace(self._state, **changes)
 
-    def start(self) -> int:
-        """Start a rebuild unless one is running; returns the generation to follow."""
+    def start(self, after_change: bool = False) -> int:
+        """Start an update unless one is running; returns the generation to follow until `done`.
+
+        `after_change`: the caller just changed the folder, so a running update is followed by one more."""
         with self._lock:
             if self._state.running:
-                return self._state.generation
+                if not after_change:
+                    return self._state.generation
+                self._again = True
+                return self._state.generation + 1
             self._state = RebuildState(running=True, started=time.monotonic(), generation=self._state.generation + 1)
             generation = self._state.generation
         threading.Thread(target=self._run, name="quellenchat-rebuild", daemon=True).start()
         return generation
 
+    def done(self, generation: int) -> bool:
+        """True once no update runs and the one numbered `generation` (or a later one) has ended."""
+        state = self.state
+        return not state.running and state.generation >= generation
+
     def _progress(self, stage: str, done: int, total: int) -> None:
         if stage == "files":
-            self._set(files=(done, total))
+            self._set(files=(done, total), waiting=False)
         else:
-            self._set(chunks=(done, total))
+            self._set(chunks=(done, total), waiting=False)
 
     def _run(self) -> None:
-        from ..index import IndexProblem
+        while True:
+            report, error = self._update_once()
+            with self._lock:
+                if self._again:  # a change arrived while this update ran: read the folder once more
+                    self._again = False
+                    self._state = RebuildState(running=True, started=time.monotonic(), generation=self._state.generation + 1)
+                    continue
+                self._state = replace(self._state, running=False, waiting=False, report=report, error=error)
+                return
 
-        try:
-            report = self._update(progress=self._progress)
-            self._set(running=False, report=report)
-        except IndexProblem as err:
-            self._set(running=False, error=str(err))
-        except Exception as err:  # a rebuild must never take the UI down; the log has the traceback
-            log.exception("rebuild failed")
-            self._set(running=False, error=f"rebuild failed: {type(err).__name__}: {str(err)[:200]}")
+    def _update_once(self) -> tuple[IndexReport | None, str | None]:
+        from ..index import IndexBusy, IndexProblem
+
+        deadline = time.monotonic() + self._busy_wait
+        while True:
+            try:
+                return self._update(progress=self._progress), None
+            except IndexBusy as err:
+                if time.monotonic() >= deadline:
+                    return None, str(err)
+                self._set(waiting=True)
+                time.sleep(BUSY_RETRY_S)
+            except IndexProblem as err:
+                return None, str(err)
+            except Exception as err:  # an update must never take the UI down; the log has the traceback
+                log.exception("rebuild failed")
+                return None, f"rebuild failed: {type(err).__name__}: {str(err)[:200]}"
 
 
 def pending_files(docs_dir: Path, manifest: dict | None) -> list[PendingFile]:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from ..markdown import document_name
-from ..records import Citation, ShortAnswer
+from ..records import Citation, ShortAnswer, page_at
 from .i18n import t
-from .render import Turn, esc, source_anchor
+from .render import Turn, esc, one_line, source_anchor
 
 CONTEXT_CHARS = 220  # passage context shown on each side of a quote in the sources panel
 VIEW_CHARS = 60_000  # longest stretch of a document the viewer renders at once (around the cited span)
@@ -104,9 +104,11 @@ def sources_placeholder(lang: str) -> str:
 
 
 def render_sources(
-    turn: int | None, item: Turn | None, document_text: Callable[[str], str | None], lang: str = "de", open_n: int | None = None
+    turn: int | None, item: Turn | None, document_text: Callable[[str], str | None], lang: str = "de", open_n: int | None = None,
+    page_starts: Callable[[str], Sequence[int]] | None = None,
 ) -> str:
-    """The sources panel for one chat turn: a card per citation (the viewer under card `open_n`), or a plain note."""
+    """The sources panel for one chat turn: a card per citation (the viewer under card `open_n`, with page
+    markers when `page_starts` knows the document's pages), or a plain note."""
     if turn is None or item is None:
         return sources_placeholder(lang)
     answer = item.answer
@@ -123,34 +125,57 @@ def render_sources(
         viewer = ""
         if c.n == open_n and texts[c.document] is not None:
             located = locate(c, texts[c.document] or "")
-            viewer = render_document(c.document, texts[c.document], (located.start, located.end) if located else None, lang, c.title)
+            pages = page_starts(c.document) if page_starts is not None else ()
+            viewer = render_document(c.document, texts[c.document], (located.start, located.end) if located else None, lang,
+                                     c.title, page_starts=pages)
         cards.append(render_source(c, turn, lang, texts[c.document], answer.short_answer, viewer))
     return f'<div class="qc-sources" data-turn="{turn}">{title}{"".join(cards)}</div>'
 
 
 def render_document(
-    doc_id: str, text: str | None, span: tuple[int, int] | None = None, lang: str = "de", title: str | None = None, window: int = VIEW_CHARS
+    doc_id: str, text: str | None, span: tuple[int, int] | None = None, lang: str = "de", title: str | None = None,
+    window: int = VIEW_CHARS, page_starts: Sequence[int] = (),
 ) -> str:
-    """The whole document (or a window of a huge one around the span), escaped, with the span marked."""
+    """The whole document (or a window of a huge one around the span), escaped, with the span marked and a
+    "— S. 2 —" line where each page begins, so a reader can tell which page a cited passage is on."""
     close = f'<a href="#" class="qc-close" title="{esc(t(lang, "close"))}">×</a>'
-    name = esc(title or doc_id)
+    name = one_line(title or "", 200) or doc_id
+    file = f' <span class="qc-file">{esc(doc_id)}</span>' if name != doc_id else ""
     if text is None:
-        return f'<div class="qc-viewer" data-doc="{esc(doc_id)}"><div class="qc-viewer-head">{close}<b>{name}</b></div><div class="qc-note">{esc(t(lang, "gone"))}</div></div>'
+        return (f'<div class="qc-viewer" data-doc="{esc(doc_id)}"><div class="qc-viewer-head">{close}<b class="qc-docname">'
+                f'{esc(name)}</b>{file}</div><div class="qc-note">{esc(t(lang, "gone"))}</div></div>')
     start, end = span if span else (0, 0)
     lo, hi = 0, len(text)
     if len(text) > window:
         centre = (start + end) // 2
         lo = max(0, min(centre - window // 2, len(text) - window))
         hi = lo + window
-    start, end = max(start, lo), min(end, hi)
     shown = f"{lo}–{hi} / {len(text)}" if (lo, hi) != (0, len(text)) else f"{len(text)}"
     where = t(lang, "viewer_range", shown=shown) + (t(lang, "viewer_marked", start=span[0], end=span[1]) if span else "")
+    if page_starts:
+        where = t(lang, "viewer_pages", n=len(page_starts)) + " · " + where
     head = (
-        f'<div class="qc-viewer-head" title="{esc(doc_id)}">{close}<b class="qc-docname">{name}</b>'
+        f'<div class="qc-viewer-head" title="{esc(doc_id)}">{close}<b class="qc-docname">{esc(name)}</b>{file}'
         f'<span class="qc-range"> · {esc(where)}</span></div>'
     )
-    if span and end > start:
-        body = f'{esc(text[lo:start])}<mark class="qc-doc-mark">{esc(text[start:end])}</mark>{esc(text[end:hi])}'
-    else:
-        body = esc(text[lo:hi])
+    marked = (max(start, lo), min(end, hi)) if span and min(end, hi) > max(start, lo) else None
+    body = _document_body(text, lo, hi, marked, page_starts, lang)
     return f'<div class="qc-viewer" data-doc="{esc(doc_id)}">{head}<div class="qc-doc-text">{body}</div></div>'
+
+
+def _document_body(text: str, lo: int, hi: int, marked: tuple[int, int] | None, page_starts: Sequence[int], lang: str) -> str:
+    """Escaped text[lo:hi] cut at the marked span and at page starts: a page marker never sits inside a <mark>,
+    so a span across a page break becomes two marks with the marker between them."""
+    breaks: dict[int, int] = {}
+    if page_starts:
+        breaks[lo] = page_at(tuple(page_starts), lo) or 1  # the page the window opens on
+        breaks.update({s: i + 1 for i, s in enumerate(page_starts) if lo < s < hi})
+    cuts = sorted({lo, hi, *breaks, *(marked or ())})
+    out: list[str] = []
+    for a, b in zip(cuts, cuts[1:]):
+        if a in breaks:
+            label = t(lang, "page_break", page=breaks[a])
+            out.append(f'<span class="qc-page-break" data-page="{breaks[a]}" role="separator">{esc(label)}</span>')
+        piece = esc(text[a:b])
+        out.append(f'<mark class="qc-doc-mark">{piece}</mark>' if marked and marked[0] <= a and b <= marked[1] else piece)
+    return "".join(out)
