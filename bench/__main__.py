@@ -4,6 +4,7 @@
     python -m bench --sizes 1k,10k         # fewer sizes
     python -m bench --repeats 3 --questions 40
     python -m bench --skip-quality         # speed only (quality results of the last run are kept)
+    python -m bench --skip-quality --skip-speed   # only OCR and native-vs-shipped engine (~5 min at --repeats 3)
     python -m bench --tables               # print the README tables from bench/results.json
     python -m bench --backend postgres [--sizes 100k,1m] [--database-url URL]
                                            # the PostgreSQL store at scale, folder store at 100k beside it
@@ -75,7 +76,7 @@ def main(argv=None) -> int:
             from .native import run_engines
             from .ocr import run_ocr
 
-            results["documents"] = {"ocr": run_ocr(), "engines": run_engines(evaluation)}
+            results["documents"] = {"ocr": run_ocr(), "engines": run_engines(evaluation, rounds=args.repeats)}
         elif previous.get("documents"):
             results["documents"] = previous["documents"] | {"from_earlier_run": previous.get("machine", {}).get("started_utc")}
     results["machine"]["load_average_at_end"] = load_average()
