@@ -64,21 +64,21 @@ def main(argv=None) -> int:
 
             results["quality"] = run_quality(evaluation, args.work)
         elif previous.get("quality"):
-            results["quality"] = previous["quality"] | {"from_earlier_run": previous.get("machine", {}).get("started_utc")}
+            results["quality"] = carried(previous, "quality")
         if not args.skip_speed:
             from .speed import run_speed
 
             results["speed"] = run_speed(evaluation, args.work, sizes, args.repeats, args.questions,
                                          engine=not args.skip_engine, pool_articles=args.pool_articles)
         elif previous.get("speed"):
-            results["speed"] = previous["speed"] | {"from_earlier_run": previous.get("machine", {}).get("started_utc")}
+            results["speed"] = carried(previous, "speed")
         if not args.skip_documents:  # issue 11: OCR accuracy and s/page; cold chunks/s, native vs shipped engine
             from .native import run_engines
             from .ocr import run_ocr
 
             results["documents"] = {"ocr": run_ocr(), "engines": run_engines(evaluation, rounds=args.repeats)}
         elif previous.get("documents"):
-            results["documents"] = previous["documents"] | {"from_earlier_run": previous.get("machine", {}).get("started_utc")}
+            results["documents"] = carried(previous, "documents")
     results["machine"]["load_average_at_end"] = load_average()
     results["seconds"] = round(total.wall, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +86,11 @@ def main(argv=None) -> int:
     log(f"wrote {args.out} ({total.wall / 60:.1f} min)")
     sys.stdout.write(render(results))
     return 0
+
+
+def carried(previous: dict, part: str) -> dict:
+    """A part of the last run kept as it was, dated by the run that measured it (not by the run that kept it)."""
+    return {"from_earlier_run": previous.get("machine", {}).get("started_utc")} | previous[part]
 
 
 def _postgres(args, argv) -> int:

@@ -120,6 +120,10 @@ def documents_table(d: dict) -> list[str]:
 
 def render(r: dict) -> str:
     parts = [machine_line(r), ""]
+    kept = [f"{part} from the run of {r[part]['from_earlier_run']}" for part in ("documents", "quality", "speed")
+            if isinstance(r.get(part), dict) and r[part].get("from_earlier_run")]
+    if kept:
+        parts += ["Kept from earlier runs (not measured now): " + "; ".join(kept) + ".", ""]
     if r.get("documents"):
         parts += documents_table(r["documents"]) + [""]
     if r.get("quality"):
