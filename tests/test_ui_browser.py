@@ -334,6 +334,34 @@ def test_files_copied_in_then_rebuild_report_shows_ocr_and_warnings(page, server
     assert "kaputt-kodiert.txt" in report and "replacement characters" in report
 
 
+def test_upload_with_the_folder_watcher_running_is_indexed_once(tmp_path: Path, server: Server, browser) -> None:
+    """As `make run` starts it: the watcher sees the upload land too; the upload's own update and the watcher's share
+    the index lock, and the user sees one clear outcome."""
+    docs = tmp_path / "documents"
+    shutil.copytree(ROOT / "documents", docs)
+    shutil.copytree(server.index / "cache", tmp_path / "index" / "cache")  # embeddings already computed
+    srv = start_app(docs, tmp_path / "index", tmp_path / "app.log", {"ASSISTANT_WATCH": "1"})
+    try:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        pg = context.new_page()
+        pg.goto(srv.url)
+        pg.wait_for_selector("#qc-question textarea")
+        pg.get_by_role("tab", name="Documents").click()
+        pg.set_input_files("#qc-upload input[type=file]", files=[
+            {"name": "quellhausen.txt", "mimeType": "text/plain", "buffer": f"{NEW_FACT}\n".encode()}])
+        pg.wait_for_function(
+            "() => /searchable now|not indexed/.test(document.querySelector('#qc-upload-result').innerText)", timeout=120_000)
+        assert "quellhausen.txt: added · indexed: 1 chunks – searchable now" in pg.locator("#qc-upload-result").inner_text()
+        pg.wait_for_function("() => document.querySelector('#qc-status').innerText.includes('6 documents')", timeout=20_000)
+        from gradio_client import Client
+
+        cited = Client(srv.url, verbose=False).predict(NEW_QUESTION, api_name="/ask")["citations"]
+        assert cited and cited[0]["document"] == "quellhausen.txt"
+        context.close()
+    finally:
+        stop_app(srv.proc)
+
+
 def test_api_ask_matches_the_cli_json(server: Server) -> None:
     from gradio_client import Client
 

@@ -15,10 +15,10 @@ from .i18n import t, upload_message
 from .panels import (render_documents, render_error, render_hint, render_progress, render_report, render_status,
                      render_upload_results)
 from .rebuild import Rebuilder, RebuildState, pending_files
+from .render import one_line
 from .sources import render_document
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..records import IndexReport
     from ..store.base import LiveIndex
     from ..pipeline import Assistant
     from ..uploads import UploadResult
@@ -51,9 +51,9 @@ class Documents:
         index = self.live_index()
         return index.document_text(doc_id) if index is not None else None
 
-    def meta(self, doc_id: str) -> tuple[str, tuple[int, ...]]:
+    def meta(self, doc_id: str, index: LiveIndex | None = None) -> tuple[str, tuple[int, ...]]:
         """Title and page starts of an indexed document; cached by content hash, as reading them reads the text."""
-        index = self.live_index()
+        index = index if index is not None else self.live_index()
         info = index.manifest.get("files", {}).get(doc_id) if index is not None else None
         if info is None:
             return "", ()
@@ -66,8 +66,13 @@ class Documents:
     def page_starts(self, doc_id: str) -> tuple[int, ...]:
         return self.meta(doc_id)[1]
 
-    def titles(self, doc_ids: Sequence[str]) -> dict[str, str]:
-        return {doc_id: title for doc_id in doc_ids if (title := self.meta(doc_id)[0])}
+    def titles(self, index: LiveIndex) -> dict[str, str]:
+        """Every indexed document's title (those that have one); forgets cached entries of deleted or changed files."""
+        files = index.manifest.get("files", {})
+        current = {(doc_id, str(info.get("sha256"))) for doc_id, info in files.items()}
+        for key in [k for k in self._meta if k not in current]:
+            self._meta.pop(key, None)
+        return {doc_id: title for doc_id in sorted(files) if (title := self.meta(doc_id, index)[0])}
 
     def busy_note(self, lang: str) -> str:
         state = self.rebuilder.state
@@ -95,10 +100,10 @@ class Documents:
         infos = index.documents() if index is not None else []
         pending = pending_files(self.docs_dir, index.manifest if index is not None else None)
         indexed = {d.id for d in infos}
-        titles = self.titles(sorted(indexed))
+        titles = self.titles(index) if index is not None else {}
         names = sorted(indexed | {p.id for p in pending if p.state in ("new", "changed", "skipped")})
         names = [c for c in names if (self.docs_dir / c).exists() or c in indexed]
-        choices = [(f"{titles[c]} · {c}" if c in titles else c, c) for c in names]
+        choices = [(f"{one_line(titles[c], 80)} · {c}" if c in titles else c, c) for c in names]
         return render_documents(infos, pending, lang, titles, self.watching), choices
 
     # ------------------------------------------------------------ actions
