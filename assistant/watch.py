@@ -136,14 +136,34 @@ class FolderWatcher:
 
 _NOTES = {
     "de": {"busy": "Ordner geändert – indexiere {stage} {done}/{total}", "files": "Dateien", "chunks": "Abschnitte",
-           "done": "Ordner indexiert {time}: {added} neu, {changed} geändert, {removed} entfernt", "error": "Ordner {time}: {error}"},
+           "done": "Ordner indexiert {time}: {added} neu, {changed} geändert, {removed} entfernt", "error": "Ordner {time}: {error}",
+           "skipped": "{n} übersprungen ({names})", "ocr": "OCR: {n} Seite(n)", "warnings": "⚠ {n} Warnung(en) ({names})"},
     "en": {"busy": "folder changed – indexing {stage} {done}/{total}", "files": "files", "chunks": "chunks",
-           "done": "folder indexed {time}: {added} added, {changed} changed, {removed} removed", "error": "folder {time}: {error}"},
+           "done": "folder indexed {time}: {added} added, {changed} changed, {removed} removed", "error": "folder {time}: {error}",
+           "skipped": "{n} skipped ({names})", "ocr": "OCR: {n} page(s)", "warnings": "⚠ {n} warning(s) ({names})"},
 }
 
 
+def _names(files: list[str], limit: int = 2) -> str:
+    unique = list(dict.fromkeys(files))
+    return ", ".join(unique[:limit]) + (" …" if len(unique) > limit else "")
+
+
+def _health(report: IndexReport, words: dict[str, str]) -> list[str]:
+    """Skipped files, OCR'd pages and warnings of an update, in a few words (the details: `assistant index --json`)."""
+    notes = []
+    if report.skipped:
+        notes.append(words["skipped"].format(n=len(report.skipped), names=_names([s.file for s in report.skipped])))
+    if pages := sum(len(h.ocr_pages) for h in report.health):
+        notes.append(words["ocr"].format(n=pages))
+    if warned := [h.file for h in report.health for _ in h.warnings]:
+        notes.append(words["warnings"].format(n=len(warned), names=_names(warned)))
+    return notes
+
+
 def status_note(watcher: FolderWatcher, lang: str) -> str:
-    """One line for the app's status line: what is being indexed now, else the last update's result."""
+    """One line for the app's status line: what is being indexed now, else the last update's result with what
+    needs a look (skipped files, OCR'd pages, warnings)."""
     words = _NOTES["de" if lang == "de" else "en"]
     if watcher.busy is not None:
         stage, done, total = watcher.busy
@@ -155,4 +175,7 @@ def status_note(watcher: FolderWatcher, lang: str) -> str:
     if event.error:
         return words["error"].format(time=stamp, error=event.error)
     r = event.report
-    return words["done"].format(time=stamp, added=len(r.added), changed=len(r.changed), removed=len(r.removed)) if r else ""
+    if r is None:
+        return ""
+    done = words["done"].format(time=stamp, added=len(r.added), changed=len(r.changed), removed=len(r.removed))
+    return " · ".join([done, *_health(r, words)])

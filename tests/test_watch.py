@@ -67,6 +67,15 @@ def test_watcher_indexes_added_changed_and_removed_files(seed_docs, tmp_path, fa
         assert all(e.error is None for e in events)
         assert "0 added, 0 changed, 1 removed" in status_note(watcher, "en")
         assert "0 neu, 0 geändert, 1 entfernt" in status_note(watcher, "de")
+        staging = seed_docs / ".staging"  # hidden while written, then renamed in: both files arrive in one update
+        staging.mkdir()
+        (staging / "kaputt.txt").write_text("Die St\ufffddtepartnerschaft wurde verl\ufffdngert. " * 3, encoding="utf-8")
+        (staging / "leer.pdf").write_bytes(b"%PDF-1.4 kaputt")
+        staging.rename(seed_docs / "post")
+        wait_for(lambda: events[-1].report is not None and "post/kaputt.txt" in events[-1].report.added)
+        note = status_note(watcher, "en")
+        assert "1 added" in note and "1 skipped (post/leer.pdf)" in note and "⚠ 1 warning(s) (post/kaputt.txt)" in note
+        assert "1 übersprungen (post/leer.pdf)" in status_note(watcher, "de")
 
 
 def test_watcher_reports_an_emptied_folder_and_keeps_watching(tmp_path, fake_embedder):
