@@ -307,12 +307,13 @@ def test_report_shows_the_health_of_the_files_read() -> None:
     from assistant.records import FileHealth
 
     health = (FileHealth("scan.pdf", 2, 1800, "de", (1, 2)), FileHealth("kaputt.pdf", 1, 900, "de", (), ("12 replacement characters (�)",)),
-              FileHealth("gut.txt", 0, 400, "en"))
-    report = IndexReport(("scan.pdf", "kaputt.pdf", "gut.txt"), (), (), 0, 9, 9, 2.0, (Skipped("bild.png", ocr.NEEDS_OCR),), health=health)
+              FileHealth("gut.txt", 0, 400, "en"), FileHealth("alt.txt", 0, 30, "de", (), ("little text extracted (30 characters)",)))
+    report = IndexReport(("scan.pdf", "kaputt.pdf", "gut.txt", "alt.txt"), (), (), 0, 9, 9, 2.0, (Skipped("bild.png", ocr.NEEDS_OCR),), health=health)
     german = render_report(report, "de")
-    assert "Gelesen: 3 Datei(en), 3 Seiten" in german
+    assert "Gelesen: 4 Datei(en), 3 Seiten" in german
     assert "<b>scan.pdf</b> (2 S., 1800 Zeichen, de) · OCR: S. 1, 2" in german
     assert "⚠ 12 replacement characters (�)" in german and "gut.txt</b> (" not in german  # only files worth a look
+    assert "<b>kaputt.pdf</b> (1 S., 900 Zeichen, de)" in german and "<b>alt.txt</b> (30 Zeichen, de)" in german
     assert f"<b>bild.png</b>: {ocr.NEEDS_OCR}" in german
     assert "OCR: p. 1, 2" in render_report(report, "en")
 

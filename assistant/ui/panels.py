@@ -104,7 +104,7 @@ def render_health(report: IndexReport, lang: str = "de") -> str:
     for h in report.health:
         if not (h.ocr_pages or h.warnings):
             continue
-        facts = t(lang, "health_file", pages=h.pages, chars=h.chars, language=h.language)
+        facts = (t(lang, "health_pages", pages=h.pages) if h.pages else "") + t(lang, "health_file", chars=h.chars, language=h.language)
         ocr = f' · {esc(t(lang, "report_ocr_pages", pages=", ".join(map(str, h.ocr_pages))))}' if h.ocr_pages else ""
         warnings = "".join(f'<li class="qc-warning">⚠ {esc(w)}</li>' for w in h.warnings)
         items.append(f"<li><b>{esc(h.file)}</b> ({esc(facts)}){ocr}{f'<ul>{warnings}</ul>' if warnings else ''}</li>")
