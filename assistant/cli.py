@@ -56,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     index = sub.add_parser("index", help="build or update the index from the documents folder")
     _common(index)
-    index.add_argument("--full", action="store_true", help="rebuild from scratch (needed after changing the model)")
+    index.add_argument("--full", action="store_true",
+                       help="re-read and re-chunk every file into a fresh index (after installing Tesseract, a reader fix or "
+                            "another model); unchanged text comes from the embedding cache; the old index answers meanwhile")
     watch = sub.add_parser("watch", help="keep the index in line with the documents folder as files come and go (Ctrl-C stops)")
     _common(watch)
     ask = sub.add_parser("ask", help="answer a question with citations")
@@ -127,10 +129,17 @@ def _require_file(path: Path) -> None:
 
 
 def render_report(report: IndexReport) -> str:
-    lines = [
-        f"indexed {report.chunks} chunks in {report.seconds:.1f} s ({report.embedded_chunks} embedded): "
-        f"{len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, {report.unchanged} unchanged"
-    ]
+    if report.full:
+        lines = [
+            f"full rebuild: {len(report.added) + len(report.changed)} files re-read, {report.chunks} chunks in "
+            f"{report.seconds:.1f} s ({report.embedded_chunks} embedded, the rest from the embedding cache): "
+            f"{len(report.added)} new, {len(report.removed)} removed"
+        ]
+    else:
+        lines = [
+            f"indexed {report.chunks} chunks in {report.seconds:.1f} s ({report.embedded_chunks} embedded): "
+            f"{len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, {report.unchanged} unchanged"
+        ]
     lines += [f"skipped {s.file}: {s.reason}" for s in report.skipped]
     lines += [f"OCR {h.file}: page{'s' if len(h.ocr_pages) > 1 else ''} {', '.join(map(str, h.ocr_pages))}"
               for h in report.health if h.ocr_pages]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import replace
 from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
@@ -61,9 +60,12 @@ class Assistant:
 
     # ------------------------------------------------------------ index
     def update(self, full: bool = False, progress: Progress | None = None) -> IndexReport:
+        """Incremental by default (only new or changed files are read). `full`: every file is re-read and re-chunked
+        into a fresh index, e.g. after installing Tesseract or a reader fix, or for another model; unchanged text
+        still comes from the embedding cache, and the old index answers until the new one is complete."""
         report = self.store.update(self.docs_dir, self.embedder, self.chunk_params, full=full, progress=progress)
         self._index = None
-        return report
+        return replace(report, full=True) if full else report
 
     def update_if_stale(self, progress: Progress | None = None) -> IndexReport | None:
         if self.store.is_stale(self.docs_dir, self.chunk_params):

@@ -157,6 +157,7 @@ class IndexReport:
     skipped: tuple[Skipped, ...]
     embedded_sentences: int = 0  # the unit the model embeds; a chunk's vector is the mean of its sentences'
     health: tuple[FileHealth, ...] = ()  # one per file read in this run (added or changed)
+    full: bool = False  # a full rebuild: every file was re-read and re-chunked ("changed" lists the re-read ones)
 
     def to_json(self) -> dict:
         return {
@@ -171,7 +172,20 @@ class IndexReport:
             "skipped": [{"file": s.file, "reason": s.reason} for s in self.skipped],
             "health": [h.to_json() for h in self.health],
             "warnings": [{"file": h.file, "warning": w} for h in self.health for w in h.warnings],
+            "full": self.full,
         }
+
+
+@dataclass(frozen=True)
+class IndexRun:
+    """One index update as the UI's report panel shows it: when, who started it, and its report or its problem.
+
+    `source`: "rebuild" (the button, a full rebuild), "upload", "delete", "watcher" (the folder watcher) or "start"."""
+
+    at: float  # unix time it ended
+    source: str
+    report: IndexReport | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,24 @@ def scanned_pdf(path: Path, pages: list[list[str]]) -> Path:
     return path
 
 
+def text_and_scanned_pdf(path: Path, text_pages: list[str], scanned_pages: list[list[str]]) -> Path:
+    """A PDF whose first pages have a text layer and whose last ones are image-only scans (as a scanner appends them)."""
+    from pypdf import PdfReader, PdfWriter
+
+    text_part, scan_part = path.with_name(path.stem + ".text.tmp"), path.with_name(path.stem + ".scan.tmp")
+    text_pdf(text_part, text_pages)
+    scanned_pdf(scan_part, scanned_pages)
+    writer = PdfWriter()
+    for part in (text_part, scan_part):
+        for page in PdfReader(part).pages:
+            writer.add_page(page)
+    with open(path, "wb") as fh:
+        writer.write(fh)
+    text_part.unlink()
+    scan_part.unlink()
+    return path
+
+
 def odt(path: Path, title: str, heading: str, paragraphs: list[str]) -> Path:
     from odf import dc, text
     from odf.opendocument import OpenDocumentText

@@ -88,3 +88,45 @@ def test_manifest_describes_the_index(seed_docs: Path, tmp_path: Path, fake_embe
     live = (tmp_path / "index" / "CURRENT").read_text().strip()
     assert json.loads((tmp_path / "index" / live / "manifest.json").read_text()) == manifest
     assert not list((tmp_path / "index").glob("*.tmp"))
+
+
+TEXT_PAGE = "Niederschrift der Sitzung des Partnerschaftsausschusses. Die Gäste aus Gödöllő wurden begrüßt."
+SCANNED_PAGE = ["Der Ausschuss beschloss, der Partnerstadt Tarnowitz eine Orgel aus Zinn zu schenken."]
+
+
+def test_full_rebuild_rereads_a_file_that_an_incremental_update_keeps(tmp_path: Path, fake_embedder, monkeypatch):
+    """Installing Tesseract changes what a PDF reads as, not its bytes: the incremental update keeps the stored text
+    (same hash), only a full rebuild reads the scanned page; unchanged text still comes from the embedding cache."""
+    import builders
+    from assistant.documents import ocr
+
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    docs.mkdir()
+    builders.text_and_scanned_pdf(docs / "sitzung.pdf", [TEXT_PAGE], [SCANNED_PAGE])
+    (docs / "kassel.txt").write_text(NEW_DOC, encoding="utf-8")
+    try:
+        monkeypatch.setenv("PATH", str(tmp_path))  # no tesseract on it: how a machine without tesseract-ocr looks
+        ocr.languages.cache_clear()
+        first = update_index(docs, index, fake_embedder)
+        monkeypatch.undo()
+        ocr.languages.cache_clear()
+        if not ocr.available():
+            pytest.skip(ocr.NEEDS_OCR)
+        assert set(first.added) == {"sitzung.pdf", "kassel.txt"}
+        (scanless,) = [h for h in first.health if h.file == "sitzung.pdf"]
+        assert scanless.ocr_pages == () and any("page" in w for w in scanless.warnings)  # page 2 read as empty
+
+        incremental = update_index(docs, index, fake_embedder)
+        assert incremental.unchanged == 2 and incremental.health == () and not incremental.full
+        assert "Orgel" not in load_index(index, fake_embedder).document_text("sitzung.pdf")
+
+        before = fake_embedder.passages_embedded
+        full = update_index(docs, index, fake_embedder, full=True)
+        assert set(full.changed) == {"sitzung.pdf", "kassel.txt"} and full.unchanged == 0 and full.added == ()
+        assert {h.file for h in full.health} == {"sitzung.pdf", "kassel.txt"}
+        document = load_index(index, fake_embedder).document("sitzung.pdf")
+        assert document.ocr_pages == (2,) and "Orgel" in document.text and document.page_at(document.text.index("Orgel")) == 2
+        # only the scanned page's new sentence was embedded; the rest came from the cache
+        assert fake_embedder.passages_embedded - before == full.embedded_sentences == 1 < full.chunks
+    finally:
+        ocr.languages.cache_clear()
