@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from typing import Sequence
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home from a local document tool
@@ -33,7 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from assistant.config import load_settings
     from assistant.index import IndexMissing, IndexProblem, ModelMismatch
     from assistant.api import build_api
-    from assistant.ui import bind_problem, build_ui, esc, is_loopback, serve
+    from assistant.records import IndexRun
+    from assistant.ui import LastRun, bind_problem, build_ui, esc, is_loopback, serve
 
     args = parse_args(argv)
     try:
@@ -49,10 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     assistant = make_assistant(settings)
     note = ""
+    runs = LastRun()  # the newest update's report, whoever ran it, for the UI's report panel
     try:
         report = assistant.update_if_stale(progress=progress_bars())
         if report is not None:
             sys.stderr.write(render_report(report) + "\n")
+            runs.record(IndexRun(time.time(), "start", report))
     except ModelMismatch as err:
         sys.stderr.write(f"app.py: {err}\n")
         return 2
@@ -69,9 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from assistant.watch import FolderWatcher, status_note
 
         watcher = FolderWatcher(settings.docs_dir, sync=lambda progress: assistant.update(progress=progress),
-                                is_stale=lambda: assistant.store.is_stale(assistant.docs_dir, assistant.chunk_params))
+                                is_stale=lambda: assistant.store.is_stale(assistant.docs_dir, assistant.chunk_params),
+                                on_event=lambda e: runs.record(IndexRun(e.at, "watcher", e.report, e.error)))
     demo = build_ui(assistant, settings, startup_note=note,
-                    status_extra=[lambda lang: status_note(watcher, lang)] if watcher else None, watching=watcher is not None)
+                    status_extra=[lambda lang: status_note(watcher, lang)] if watcher else None, watching=watcher is not None,
+                    runs=runs)
     if watcher is not None:
         watcher.start()
     demo.queue(default_concurrency_limit=1)

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.records import Answer, Citation, DocumentInfo, IndexReport, ShortAnswer, Skipped
+from assistant.records import Answer, Citation, DocumentInfo, FileHealth, IndexReport, IndexRun, ShortAnswer, Skipped
 from assistant.ui import (
+    LastRun,
     PendingFile,
     Rebuilder,
     Turn,
@@ -26,6 +27,7 @@ from assistant.ui import (
     render_document,
     render_documents,
     render_history,
+    render_last_run,
     render_passage,
     render_progress,
     render_report,
@@ -297,9 +299,9 @@ def test_documents_table_shows_the_title_first_and_the_file_name_second() -> Non
     cells = re.findall(r"<tr>(<td.*?</td>)<td", markup)
     assert "qc-doc-title" in cells[0] and cells[0].index("&lt;script&gt;") < cells[0].index("003_cb19f3dc33687751.txt")
     assert cells[1] == '<td class="qc-docname">notiz.txt</td>'  # no title: the file name alone
-    assert "„Index aktualisieren“ drücken" in markup
+    assert "„Index neu aufbauen“ drücken" in markup
     watched = render_documents(docs, [PendingFile("neu.txt", "new")], "de", watching=True)
-    assert "überwacht" in watched and "aktualisieren“ drücken" not in watched
+    assert "überwacht" in watched and "aufbauen“ drücken" not in watched
 
 
 def test_report_shows_the_health_of_the_files_read() -> None:
@@ -333,7 +335,7 @@ def test_rebuilder_runs_once_more_for_a_change_during_an_update() -> None:
 
     gate, calls = threading.Event(), []
 
-    def update(progress):
+    def update(progress, full=False):
         calls.append(1)
         gate.wait(5)
         return IndexReport((), (), (), len(calls), 2, 0, 0.1, ())
@@ -349,12 +351,70 @@ def test_rebuilder_runs_once_more_for_a_change_during_an_update() -> None:
     assert calls == [1, 1] and rebuilder.state.report.unchanged == 2
 
 
+def test_full_rebuild_asked_during_an_incremental_update_runs_after_it_and_is_reported() -> None:
+    import threading
+
+    gate, calls = threading.Event(), []
+    runs = LastRun()
+
+    def update(progress, full=False):
+        calls.append(full)
+        gate.wait(5)
+        return IndexReport((), ("a.txt",) if full else (), (), 0 if full else 1, 2, 0, 0.1, (), full=full)
+
+    rebuilder = Rebuilder(update, finished=runs.record)
+    first = rebuilder.start(after_change=True, source="upload")
+    assert rebuilder.state.source == "upload" and not rebuilder.state.full
+    second = rebuilder.start(full=True)  # the button during an upload's update: the full rebuild still runs
+    assert second == first + 1 and rebuilder.start(full=True) == second  # a second click follows the queued one
+    gate.set()
+    deadline = time.monotonic() + 5
+    while not rebuilder.done(second) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert calls == [False, True] and rebuilder.state.report.full
+    assert runs.run is not None and runs.run.source == "rebuild" and runs.run.report.full
+
+    gate.clear()
+    third = rebuilder.start(full=True)
+    assert rebuilder.state.full and rebuilder.start(full=True) == third  # a second click follows the running rebuild
+    fourth = rebuilder.start(after_change=True, source="delete")  # a deletion during it: one incremental update after
+    gate.set()
+    while not rebuilder.done(fourth) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert calls == [False, True, True, False] and runs.run.source == "delete" and not runs.run.report.full
+
+
+def test_full_rebuild_report_says_every_file_was_reread_and_the_cache_used() -> None:
+    report = IndexReport(("neu.txt",), ("alt.txt", "scan.pdf"), (), 0, 40, 3, 2.5, (), full=True)
+    german, english = render_report(report, "de"), render_report(report, "en")
+    assert "Index vollständig neu aufgebaut in 2.5 s: 3 Datei(en) neu gelesen und zerlegt, 40 Abschnitte, 3 neu eingebettet" in german
+    assert "Embedding-Cache" in german and "neu gelesen (2): alt.txt, scan.pdf" in german and "unverändert: " not in german
+    assert "Index fully rebuilt in 2.5 s: 3 file(s) re-read" in english and "re-read (2): alt.txt, scan.pdf" in english
+    assert "Index updated" in render_report(IndexReport((), ("alt.txt",), (), 4, 40, 3, 2.5, ()), "en")
+
+
+def test_report_panel_shows_the_last_run_whole_with_who_ran_it() -> None:
+    health = (FileHealth("post/kaputt.txt", 0, 120, "de", (), ("3 replacement characters (�): wrong encoding",)),)
+    report = IndexReport(("post/kaputt.txt",), (), (), 5, 9, 1, 0.4, (Skipped("post/leer.pdf", "not a PDF"),), health=health)
+    runs = LastRun()
+    assert render_last_run(runs.run, "de") == ""
+    runs.record(IndexRun(1000.0, "watcher", report))
+    runs.record(IndexRun(999.0, "upload", IndexReport((), (), (), 5, 9, 0, 0.1, ())))  # older: does not replace it
+    panel = render_last_run(runs.run, "de")
+    assert "Letzte Indexierung" in panel and "Ordnerüberwachung" in panel
+    assert "post/leer.pdf</b>: not a PDF" in panel and "⚠ 3 replacement characters" in panel
+    assert "folder watcher" in render_last_run(runs.run, "en")
+    failed = render_last_run(IndexRun(1001.0, "watcher", error=f"nothing to index {HOSTILE}"), "en")
+    assert "qc-error" in failed and "nothing to index" in failed
+    assert_inert(failed)
+
+
 def test_rebuilder_waits_for_a_build_held_elsewhere() -> None:
     from assistant.index import IndexBusy
 
     tries = []
 
-    def update(progress):
+    def update(progress, full=False):
         tries.append(1)
         if len(tries) < 3:
             raise IndexBusy("another index build is running")
@@ -385,7 +445,7 @@ def test_rebuilder_runs_once_and_reports() -> None:
     gate = threading.Event()
     calls = []
 
-    def update(progress):
+    def update(progress, full=False):
         calls.append(1)
         progress("files", 1, 2)
         gate.wait(5)
@@ -408,7 +468,7 @@ def test_rebuilder_runs_once_and_reports() -> None:
 def test_rebuilder_turns_a_busy_index_into_a_message() -> None:
     from assistant.index import IndexBusy
 
-    def update(progress):
+    def update(progress, full=False):
         raise IndexBusy("another index build is running")
 
     rebuilder = Rebuilder(update)

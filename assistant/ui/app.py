@@ -14,6 +14,7 @@ from ..history import History
 from .chat import Chat, Shown
 from .documents import Documents
 from .i18n import t
+from .rebuild import LastRun
 from .render import EXAMPLES, Turn, chat_messages
 from .static import static_text
 
@@ -38,18 +39,21 @@ def history_path(settings: Settings) -> Path:
 
 
 def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "",
-             status_extra: list[Callable[[str], str]] | None = None, watching: bool = False) -> gr.Blocks:
+             status_extra: list[Callable[[str], str]] | None = None, watching: bool = False,
+             runs: LastRun | None = None) -> gr.Blocks:
     """The Gradio app over one Assistant. Constructing it loads nothing heavy; models load on first use.
 
     `status_extra`: callables (lang → short note or "") shown in the status line, e.g. a folder watcher's state;
-    `watching`: a folder watcher indexes files copied into the documents folder by themselves."""
+    `watching`: a folder watcher indexes files copied into the documents folder by themselves;
+    `runs`: where updates outside the UI (the watcher, the app's start) record their reports for the report panel."""
     import gradio as gr
 
     from ..answering import BadQuestion
     from ..index import IndexProblem
     from ..uploads import allowed_extensions
 
-    docs = Documents(assistant, Path(settings.docs_dir), settings.max_upload_mb * 1024 * 1024, list(status_extra or []), watching)
+    docs = Documents(assistant, Path(settings.docs_dir), settings.max_upload_mb * 1024 * 1024, list(status_extra or []), watching,
+                     runs if runs is not None else LastRun())
     chat = Chat(assistant, History(history_path(settings)), docs.document_text, docs.page_starts)
     private = {"api_visibility": "private"}
     extensions = ", ".join(sorted(e.lstrip(".") for e in allowed_extensions()))
@@ -97,14 +101,15 @@ def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "",
                             show_doc = gr.Button("Show", elem_id="qc-show")
                             delete = gr.Button("Delete", variant="stop", elem_id="qc-delete")
                         delete_result = gr.HTML(elem_id="qc-delete-result", js_on_load=None)
-                with gr.Row():
-                    rebuild = gr.Button("Rebuild index", variant="primary", elem_id="qc-rebuild")
+                with gr.Row(equal_height=True):
+                    rebuild = gr.Button("Rebuild index", variant="primary", scale=0, min_width=200, elem_id="qc-rebuild")
+                    rebuild_note = gr.HTML(elem_id="qc-rebuild-note", js_on_load=None)
                 progress = gr.HTML(elem_id="qc-progress", js_on_load=None)
                 doc_viewer = gr.HTML(elem_id="qc-doc-viewer", js_on_load=static_text("viewer.js"))
 
         # ---------------------------------------------------------------- language
         labelled = [docs_tab, chatbot, question, send, clear, export, examples.dataset, history_box, switch, upload,
-                    replace_existing, doc_choice, show_doc, delete, rebuild, status, docs_table]
+                    replace_existing, doc_choice, show_doc, delete, rebuild, status, docs_table, rebuild_note, progress]
         views = [sources, markdown, history]
 
         def labels(lang: str, turns_now: list[Turn]) -> list[Any]:
@@ -118,7 +123,7 @@ def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "",
                 gr.File(label=t(lang, "upload", extensions=extensions, mb=settings.max_upload_mb)),
                 gr.Checkbox(label=t(lang, "replace")), gr.Dropdown(label=t(lang, "doc_choice"), choices=choices, value=None),
                 gr.Button(t(lang, "show")), gr.Button(t(lang, "delete")), gr.Button(t(lang, "rebuild")),
-                docs.status(lang), table,
+                docs.status(lang), table, docs.rebuild_note(lang), docs.report_panel(lang),
             ]
 
         def on_load(lang: str, browser: str, saved: str) -> list[Any]:
@@ -201,9 +206,10 @@ def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "",
             """Save, then index right away: the result area shows the bars while indexing, then each file's outcome."""
             results, generation = docs.upload(files, replace)
             while generation is not None and not docs.rebuilder.done(generation):
-                yield None, docs.upload_view(results, generation, lang), gr.skip(), gr.skip(), docs.status(lang)
+                yield None, docs.upload_view(results, generation, lang), gr.skip(), gr.skip(), docs.status(lang), gr.skip()
                 time.sleep(0.25)
-            yield (None, docs.upload_view(results, generation, lang), *table_outputs(lang), docs.status(lang))
+            yield (None, docs.upload_view(results, generation, lang), *table_outputs(lang), docs.status(lang),
+                   docs.report_panel(lang))
 
         def on_delete(doc_id: str | None, lang: str, turns_now: list[Turn], shown_now: Shown | None) -> Iterator[tuple[Any, ...]]:
             message, generation = docs.delete(doc_id, lang)
@@ -212,27 +218,28 @@ def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "",
             sources_now = chat.sources(turns_now or [], shown_now, lang)
             while generation is not None and not docs.rebuilder.done(generation):
                 yield (docs.delete_view(message, doc_id or "", generation, lang), *(gr.skip(),) * 2, shown_now, sources_now, "",
-                       docs.status(lang))
+                       docs.status(lang), gr.skip())
                 time.sleep(0.25)
             yield (docs.delete_view(message, doc_id or "", generation, lang), *table_outputs(lang), shown_now,
-                   chat.sources(turns_now or [], shown_now, lang), "", docs.status(lang))
+                   chat.sources(turns_now or [], shown_now, lang), "", docs.status(lang), docs.report_panel(lang))
 
         def on_doc_viewer(evt: gr.EventData) -> Any:
             data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
             return "" if data.get("action") == "close" else gr.skip()
 
         def on_rebuild(lang: str) -> Iterator[tuple[Any, ...]]:
-            generation = docs.rebuilder.start()
+            """A full rebuild: every file re-read and re-chunked; the chat answers from the old index until it is done."""
+            generation = docs.rebuilder.start(full=True, source="rebuild")
             while not docs.rebuilder.done(generation):
-                yield gr.Button(interactive=False), docs.progress(docs.rebuilder.state, lang), gr.skip(), gr.skip(), docs.status(lang)
+                yield gr.Button(interactive=False), docs.report_panel(lang), gr.skip(), gr.skip(), docs.status(lang)
                 time.sleep(0.25)
-            yield (gr.Button(interactive=True), docs.result(docs.rebuilder.state, lang), *table_outputs(lang), docs.status(lang))
+            yield (gr.Button(interactive=True), docs.report_panel(lang), *table_outputs(lang), docs.status(lang))
 
         on_doc_viewer.__annotations__["evt"] = gr.EventData
-        upload.upload(on_upload, [upload, replace_existing, lang_box], [upload, upload_result, docs_table, doc_choice, status],
+        upload.upload(on_upload, [upload, replace_existing, lang_box], [upload, upload_result, docs_table, doc_choice, status, progress],
                       concurrency_limit=None, show_progress="hidden", **private)
         delete.click(on_delete, [doc_choice, lang_box, turns, shown],
-                     [delete_result, docs_table, doc_choice, shown, sources, doc_viewer, status], concurrency_limit=None,
+                     [delete_result, docs_table, doc_choice, shown, sources, doc_viewer, status, progress], concurrency_limit=None,
                      show_progress="hidden",
                      js="(doc, lang, a, b) => [(doc && confirm(lang === 'de' ? doc + ' löschen?' : 'Delete ' + doc + '?')) ? doc : null, lang, a, b]",
                      **private)
@@ -242,7 +249,10 @@ def build_ui(assistant: Assistant, settings: Settings, startup_note: str = "",
                       show_progress="hidden", **private)
 
         if docs.status_extra:  # notes that change on their own (a folder watcher) are polled every few seconds
-            gr.Timer(STATUS_POLL_SECONDS).tick(docs.status, [lang_box], [status], show_progress="hidden", **private)
+            def tick(lang: str) -> tuple[str, str]:
+                return docs.status(lang), docs.report_panel(lang)  # the watcher's newest report, whole, in the panel
+
+            gr.Timer(STATUS_POLL_SECONDS).tick(tick, [lang_box], [status, progress], show_progress="hidden", **private)
 
         def api_ask(question: str) -> dict:
             """Answer a question from the documents; returns the same object as `assistant ask --json`."""

@@ -1,8 +1,10 @@
 """The documents tab's behaviour and the status line: table, upload, delete, show, background updates.
 
 Plain methods over an Assistant; `app.py` binds them to Gradio events. An upload or a deletion starts an incremental
-update right away (a folder watcher, when one runs, finds nothing left to do). `status_extra` is the hook for other
-status sources (e.g. a folder watcher): each callable returns a short note in the interface language, or "".
+update right away (a folder watcher, when one runs, finds nothing left to do); the rebuild button a full one. `status_extra`
+is the hook for other status sources (e.g. a folder watcher): each callable returns a short note in the interface
+language, or "". `runs` keeps the newest update's report, whoever ran it (the watcher records into it too), for the
+report panel.
 """
 from __future__ import annotations
 
@@ -12,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from .i18n import t, upload_message
-from .panels import (render_documents, render_error, render_hint, render_progress, render_report, render_status,
+from .panels import (render_documents, render_error, render_hint, render_last_run, render_progress, render_status,
                      render_upload_results)
-from .rebuild import Rebuilder, RebuildState, pending_files
+from .rebuild import LastRun, Rebuilder, RebuildState, pending_files
 from .render import one_line
 from .sources import render_document
 
@@ -33,9 +35,11 @@ class Documents:
     max_bytes: int
     status_extra: list[Callable[[str], str]] = field(default_factory=list)
     watching: bool = False  # a folder watcher indexes files copied into docs_dir by themselves
+    runs: LastRun = field(default_factory=LastRun)
 
     def __post_init__(self) -> None:
-        self.rebuilder = Rebuilder(lambda progress: self.assistant.update(progress=progress), busy_wait=BUSY_WAIT_S)
+        self.rebuilder = Rebuilder(lambda progress, full=False: self.assistant.update(full=full, progress=progress),
+                                   busy_wait=BUSY_WAIT_S, finished=self.runs.record)
         self._meta: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {}  # (id, sha256) -> (title, page starts)
 
     # ------------------------------------------------------------ reads of the live index, tolerant of "no index yet"
@@ -116,7 +120,7 @@ class Documents:
         for p in paths:  # Gradio's copy in its temp folder is not needed any more
             p.unlink(missing_ok=True)
         changed = any(r.status in ("added", "replaced") for r in results)
-        return results, self.rebuilder.start(after_change=True) if changed else None
+        return results, self.rebuilder.start(after_change=True, source="upload") if changed else None
 
     def upload_view(self, results: Sequence[UploadResult], generation: int | None, lang: str) -> str:
         """Each upload's message, then while indexing the progress bars, after it what became of each file."""
@@ -158,7 +162,7 @@ class Documents:
             message = upload_message(delete_document(self.docs_dir, doc_id), lang)
         except UploadRefused as err:
             return render_error(upload_message(str(err), lang)), None
-        return message, self.rebuilder.start(after_change=True)
+        return message, self.rebuilder.start(after_change=True, source="delete")
 
     def delete_view(self, message: str, doc_id: str, generation: int | None, lang: str) -> str:
         if generation is None:
@@ -180,7 +184,12 @@ class Documents:
         return render_document(doc_id, index.document_text(doc_id), None, lang, title, page_starts=pages)
 
     def progress(self, state: RebuildState, lang: str) -> str:
-        return render_progress(state.files, state.chunks, time.monotonic() - state.started, lang, state.waiting)
+        return render_progress(state.files, state.chunks, time.monotonic() - state.started, lang, state.waiting, state.full)
 
-    def result(self, state: RebuildState, lang: str) -> str:
-        return render_report(state.report, lang) if state.report else render_error(state.error or t(lang, "rebuild_finished"))
+    def report_panel(self, lang: str) -> str:
+        """The bars while this UI's update runs, else the newest update's whole report (button, upload, delete, watcher)."""
+        state = self.rebuilder.state
+        return self.progress(state, lang) if state.running else render_last_run(self.runs.run, lang)
+
+    def rebuild_note(self, lang: str) -> str:
+        return render_hint(t(lang, "rebuild_note_watched" if self.watching else "rebuild_note"))

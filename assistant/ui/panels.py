@@ -4,11 +4,12 @@ Every label comes from `i18n` in the interface language; file names and reasons 
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from ..records import DocumentInfo, IndexReport
-from .i18n import t, upload_message
+from ..records import DocumentInfo, IndexReport, IndexRun
+from .i18n import TEXT, t, upload_message
 from .render import esc, human_size, human_time, one_line
 
 
@@ -77,20 +78,39 @@ def render_status(
 
 
 def render_report(report: IndexReport, lang: str = "de") -> str:
+    """What an update did; a full rebuild says so and lists the files it re-read (its `changed`) instead."""
     def names(items: Sequence[str]) -> str:
         return ", ".join(esc(i) for i in items) if items else "–"
 
     skipped = "".join(f"<li><b>{esc(s.file)}</b>: {esc(s.reason)}</li>" for s in report.skipped)
-    head = t(lang, "report_head", seconds=f"{report.seconds:.1f}", chunks=report.chunks, embedded=report.embedded_chunks)
+    if report.full:
+        head = t(lang, "report_full_head", seconds=f"{report.seconds:.1f}", files=len(report.added) + len(report.changed),
+                 chunks=report.chunks, embedded=report.embedded_chunks)
+        middle = f"<li>{t(lang, 'report_reread', n=len(report.changed), names=names(report.changed))}</li>"
+    else:
+        head = t(lang, "report_head", seconds=f"{report.seconds:.1f}", chunks=report.chunks, embedded=report.embedded_chunks)
+        middle = f"<li>{t(lang, 'report_changed', n=len(report.changed), names=names(report.changed))}</li>"
+    unchanged = "" if report.full else f"<li>{esc(t(lang, 'report_unchanged', n=report.unchanged))}</li>"
     return (
-        f'<div class="qc-report"><div><b>{esc(head)}</b></div><ul>'
+        f'<div class="qc-report{" qc-report-full" if report.full else ""}"><div><b>{esc(head)}</b></div><ul>'
         f"<li>{t(lang, 'report_added', n=len(report.added), names=names(report.added))}</li>"
-        f"<li>{t(lang, 'report_changed', n=len(report.changed), names=names(report.changed))}</li>"
+        f"{middle}"
         f"<li>{t(lang, 'report_removed', n=len(report.removed), names=names(report.removed))}</li>"
-        f"<li>{esc(t(lang, 'report_unchanged', n=report.unchanged))}</li>"
+        f"{unchanged}"
         f"<li>{esc(t(lang, 'report_skipped', n=len(report.skipped)))}{':' if skipped else ''}<ul>{skipped}</ul></li></ul>"
         f"{render_health(report, lang)}</div>"
     )
+
+
+def render_last_run(run: IndexRun | None, lang: str = "de") -> str:
+    """The report panel: the newest update of this process, whoever ran it, with its whole report (or its problem)."""
+    if run is None:
+        return ""
+    when = time.strftime("%H:%M:%S", time.localtime(run.at))
+    source = t(lang, f"source_{run.source}") if f"source_{run.source}" in TEXT["en"] else run.source
+    head = f'<div class="qc-last-run">{esc(t(lang, "last_run", time=when, source=source))}</div>'
+    body = render_report(run.report, lang) if run.report is not None else render_error(run.error or t(lang, "rebuild_finished"))
+    return f'<div class="qc-run" data-source="{esc(run.source)}">{head}{body}</div>'
 
 
 def render_health(report: IndexReport, lang: str = "de") -> str:
@@ -123,11 +143,12 @@ def _bar(label: str, done: int, total: int) -> str:
 
 
 def render_progress(files: tuple[int, int], chunks: tuple[int, int] | None, seconds: float, lang: str = "de",
-                    waiting: bool = False) -> str:
-    """Two bars: files read (new/changed/unchanged) and chunks embedded (only text the model has not seen)."""
+                    waiting: bool = False, full: bool = False) -> str:
+    """Two bars: files read (new/changed/unchanged; every file in a full rebuild) and chunks embedded (only text the
+    model has not seen)."""
     chunk_bar = _bar(t(lang, "bar_chunks"), *chunks) if chunks else _bar(t(lang, "bar_chunks"), 0, 1).replace("0/1", "…")
     file_bar = _bar(t(lang, "bar_files"), *files) if files[1] else _bar(t(lang, "bar_files"), 0, 1).replace("0/1", "…")
-    line = t(lang, "waiting") if waiting else t(lang, "rebuilding", seconds=f"{seconds:.0f}")
+    line = t(lang, "waiting") if waiting else t(lang, "rebuilding_full" if full else "rebuilding", seconds=f"{seconds:.0f}")
     return (
         f'<div class="qc-progress"><div>{esc(line)}</div>'
         f'{file_bar}{chunk_bar}</div>'

@@ -1,5 +1,5 @@
-"""Index updates on a background thread for the UI (rebuild button, uploads, deletes), and what an update would
-change (folder vs. manifest)."""
+"""Index updates on a background thread for the UI (rebuild button: a full rebuild; uploads and deletes: incremental),
+the last update's report for the report panel, and what an update would change (folder vs. manifest)."""
 from __future__ import annotations
 
 import logging
@@ -9,12 +9,31 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from ..records import IndexReport
+from ..records import IndexReport, IndexRun
 from .panels import PendingFile
 
 log = logging.getLogger("quellenchat.ui")
 
 BUSY_RETRY_S = 0.5
+
+
+class LastRun:
+    """The newest finished index update of this process, whoever ran it (button, upload, delete, folder watcher, app
+    start): the report panel shows it whole, health report included, not only the status line's summary."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._run: IndexRun | None = None
+
+    def record(self, run: IndexRun) -> None:
+        with self._lock:
+            if self._run is None or run.at >= self._run.at:
+                self._run = run
+
+    @property
+    def run(self) -> IndexRun | None:
+        with self._lock:
+            return self._run
 
 
 @dataclass(frozen=True)
@@ -27,23 +46,29 @@ class RebuildState:
     error: str | None = None
     generation: int = 0  # counts updates, so a caller knows which one covers its change
     waiting: bool = False  # another process (CLI, folder watcher) holds the index lock; retrying
+    full: bool = False  # this update re-reads every file (the rebuild button)
+    source: str = "rebuild"  # who asked: "rebuild", "upload", "delete"
 
 
 class Rebuilder:
-    """Runs `Assistant.update` on a thread and records its progress; at most one update per process at a time.
+    """Runs `update(progress=…, full=…)` (`Assistant.update`) on a thread and records its progress; at most one
+    update per process at a time.
 
     The chat keeps answering meanwhile: the pipeline answers from the old generation until the new one is switched
     in. A caller that changed the folder while an update runs (an upload) gets one more update queued, because the
-    running one may have read the folder before the change. A build held elsewhere (CLI, watcher) is waited for up to
-    `busy_wait` seconds, then reported with the store's message.
+    running one may have read the folder before the change; so does a full rebuild asked for during an incremental
+    one. A build held elsewhere (CLI, watcher) is waited for up to `busy_wait` seconds, then reported with the store's
+    message. Every finished update is handed to `finished` (the report panel's `LastRun.record`).
     """
 
-    def __init__(self, update: Callable[..., IndexReport], busy_wait: float = 0.0) -> None:
+    def __init__(self, update: Callable[..., IndexReport], busy_wait: float = 0.0,
+                 finished: Callable[[IndexRun], None] | None = None) -> None:
         self._update = update
         self._busy_wait = busy_wait
+        self._finished = finished
         self._lock = threading.Lock()
         self._state = RebuildState()
-        self._again = False
+        self._queued: tuple[bool, str] | None = None  # (full, source) of the update to run after this one
 
     @property
     def state(self) -> RebuildState:
@@ -54,17 +79,21 @@ class Rebuilder:
         with self._lock:
             self._state = replace(self._state, **changes)
 
-    def start(self, after_change: bool = False) -> int:
+    def start(self, after_change: bool = False, full: bool = False, source: str = "rebuild") -> int:
         """Start an update unless one is running; returns the generation to follow until `done`.
 
-        `after_change`: the caller just changed the folder, so a running update is followed by one more."""
+        `after_change`: the caller just changed the folder, so a running update is followed by one more.
+        `full`: re-read every file (a running full rebuild already does; a running incremental one is followed by one)."""
         with self._lock:
             if self._state.running:
-                if not after_change:
+                covered = self._state.full or not full  # the running update already does what is asked
+                if covered and not after_change:
                     return self._state.generation
-                self._again = True
+                queued_full = full or (self._queued is not None and self._queued[0])
+                self._queued = (queued_full, "rebuild" if queued_full else source)
                 return self._state.generation + 1
-            self._state = RebuildState(running=True, started=time.monotonic(), generation=self._state.generation + 1)
+            self._state = RebuildState(running=True, started=time.monotonic(), generation=self._state.generation + 1,
+                                       full=full, source=source)
             generation = self._state.generation
         threading.Thread(target=self._run, name="quellenchat-rebuild", daemon=True).start()
         return generation
@@ -82,22 +111,27 @@ class Rebuilder:
 
     def _run(self) -> None:
         while True:
-            report, error = self._update_once()
+            state = self.state
+            report, error = self._update_once(state.full)
+            if self._finished is not None:
+                self._finished(IndexRun(time.time(), state.source, report, error))
             with self._lock:
-                if self._again:  # a change arrived while this update ran: read the folder once more
-                    self._again = False
-                    self._state = RebuildState(running=True, started=time.monotonic(), generation=self._state.generation + 1)
+                if self._queued is not None:  # a change (or a full rebuild) was asked for while this update ran
+                    full, source = self._queued
+                    self._queued = None
+                    self._state = RebuildState(running=True, started=time.monotonic(), generation=self._state.generation + 1,
+                                               full=full, source=source)
                     continue
                 self._state = replace(self._state, running=False, waiting=False, report=report, error=error)
                 return
 
-    def _update_once(self) -> tuple[IndexReport | None, str | None]:
+    def _update_once(self, full: bool) -> tuple[IndexReport | None, str | None]:
         from ..index import IndexBusy, IndexProblem
 
         deadline = time.monotonic() + self._busy_wait
         while True:
             try:
-                return self._update(progress=self._progress), None
+                return self._update(progress=self._progress, full=full), None
             except IndexBusy as err:
                 if time.monotonic() >= deadline:
                     return None, str(err)
