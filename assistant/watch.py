@@ -150,7 +150,7 @@ def _names(files: list[str], limit: int = 2) -> str:
 
 
 def _health(report: IndexReport, words: dict[str, str]) -> list[str]:
-    """Skipped files, OCR'd pages and warnings of an update, in a few words (the details: `assistant index --json`)."""
+    """Skipped files, OCR'd pages and warnings of an update, in a few words (the whole report: the UI's report panel)."""
     notes = []
     if report.skipped:
         notes.append(words["skipped"].format(n=len(report.skipped), names=_names([s.file for s in report.skipped])))

@@ -308,7 +308,9 @@ def test_pdf_upload_shows_title_pages_and_page_markers(page, server: Server, tmp
     assert page_of_mark == "2"
 
 
-def test_files_copied_in_then_rebuild_report_shows_ocr_and_warnings(page, server: Server) -> None:
+def test_files_copied_in_then_a_full_rebuild_reports_ocr_and_warnings(page, server: Server) -> None:
+    import re
+
     from assistant.documents import ocr
     from builders import scanned_pdf
 
@@ -323,43 +325,78 @@ def test_files_copied_in_then_rebuild_report_shows_ocr_and_warnings(page, server
     page.get_by_role("tab", name="Dokumente").click()
     page.wait_for_function("() => document.querySelector('#qc-docs').innerText.includes('brief-scan.pdf')")
     assert "neu, noch nicht indexiert" in page.locator("#qc-docs").inner_text()
-    assert "„Index aktualisieren“ drücken" in page.locator("#qc-docs").inner_text()
+    assert "„Index neu aufbauen“ drücken" in page.locator("#qc-docs").inner_text()
+    assert "jede Datei neu" in page.locator("#qc-rebuild-note").inner_text()
+    # after a reload the report panel still shows the last update of this app (the PDF upload before)
+    panel = page.locator("#qc-progress").inner_text()
+    assert "Letzte Indexierung" in panel and "Hochladen" in panel and "ausschuss-2031.pdf" in panel
     page.locator("#qc-rebuild").click()
     page.wait_for_function(
-        "() => document.querySelector('#qc-progress').innerText.includes('Index aktualisiert')", timeout=180_000
+        "() => document.querySelector('#qc-progress').innerText.includes('Index vollständig neu aufgebaut')", timeout=240_000
     )
+    panel = page.locator("#qc-progress").inner_text()
+    assert "Neuaufbau" in panel and "Embedding-Cache" in panel
+    on_disk = len([p for p in server.docs.rglob("*") if p.is_file()])
+    files, chunks, embedded = map(int, re.search(r"(\d+) Datei\(en\) neu gelesen und zerlegt, (\d+) Abschnitte, (\d+) neu", panel).groups())
+    assert files == on_disk  # every file re-read, not only the two new ones
+    reread = re.search(r"neu gelesen \((\d+)\): (.*)", panel)
+    assert int(reread.group(1)) == on_disk - 2 and "000_2f8e9fa625a060b8.txt" in reread.group(2)  # an unchanged one too
+    assert embedded < chunks / 2  # the unchanged files' text came from the embedding cache
     report = page.locator("#qc-progress .qc-health").inner_text()
-    assert "Gelesen: 2 Datei(en)" in report
+    assert f"Gelesen: {on_disk} Datei(en)" in report
     assert "brief-scan.pdf (1 S." in report and "OCR: S. 1" in report
     assert "kaputt-kodiert.txt" in report and "replacement characters" in report
+    assert "kein Index" not in page.locator("#qc-status").inner_text()
 
 
-def test_upload_with_the_folder_watcher_running_is_indexed_once(tmp_path: Path, server: Server, browser) -> None:
-    """As `make run` starts it: the watcher sees the upload land too; the upload's own update and the watcher's share
-    the index lock, and the user sees one clear outcome."""
+@pytest.fixture
+def watched_server(tmp_path: Path, server: Server) -> Iterator[Server]:
+    """The app as `make run` starts it, with the folder watcher, over a fresh copy of the documents."""
     docs = tmp_path / "documents"
     shutil.copytree(ROOT / "documents", docs)
     shutil.copytree(server.index / "cache", tmp_path / "index" / "cache")  # embeddings already computed
     srv = start_app(docs, tmp_path / "index", tmp_path / "app.log", {"ASSISTANT_WATCH": "1"})
     try:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-        pg = context.new_page()
-        pg.goto(srv.url)
-        pg.wait_for_selector("#qc-question textarea")
-        pg.get_by_role("tab", name="Documents").click()
-        pg.set_input_files("#qc-upload input[type=file]", files=[
-            {"name": "quellhausen.txt", "mimeType": "text/plain", "buffer": f"{NEW_FACT}\n".encode()}])
-        pg.wait_for_function(
-            "() => /searchable now|not indexed/.test(document.querySelector('#qc-upload-result').innerText)", timeout=120_000)
-        assert "quellhausen.txt: added · indexed: 1 chunks – searchable now" in pg.locator("#qc-upload-result").inner_text()
-        pg.wait_for_function("() => document.querySelector('#qc-status').innerText.includes('6 documents')", timeout=20_000)
-        from gradio_client import Client
-
-        cited = Client(srv.url, verbose=False).predict(NEW_QUESTION, api_name="/ask")["citations"]
-        assert cited and cited[0]["document"] == "quellhausen.txt"
-        context.close()
+        yield srv
     finally:
         stop_app(srv.proc)
+
+
+def test_upload_with_the_folder_watcher_running_is_indexed_once(watched_server: Server, browser) -> None:
+    """As `make run` starts it: the watcher sees the upload land too; the upload's own update and the watcher's share
+    the index lock, and the user sees one clear outcome. A file then copied into the folder is indexed by the watcher,
+    and its whole report (warnings, skipped files) shows in the report panel, not only in the status line."""
+    srv = watched_server
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    pg = context.new_page()
+    pg.goto(srv.url)
+    pg.wait_for_selector("#qc-question textarea")
+    pg.get_by_role("tab", name="Documents").click()
+    assert "folder watcher indexes" in pg.locator("#qc-rebuild-note").inner_text()
+    pg.set_input_files("#qc-upload input[type=file]", files=[
+        {"name": "quellhausen.txt", "mimeType": "text/plain", "buffer": f"{NEW_FACT}\n".encode()}])
+    pg.wait_for_function(
+        "() => /searchable now|not indexed/.test(document.querySelector('#qc-upload-result').innerText)", timeout=120_000)
+    assert "quellhausen.txt: added · indexed: 1 chunks – searchable now" in pg.locator("#qc-upload-result").inner_text()
+    pg.wait_for_function("() => document.querySelector('#qc-status').innerText.includes('6 documents')", timeout=20_000)
+    assert "· upload" in pg.locator("#qc-progress .qc-last-run").inner_text()
+    from gradio_client import Client
+
+    cited = Client(srv.url, verbose=False).predict(NEW_QUESTION, api_name="/ask")["citations"]
+    assert cited and cited[0]["document"] == "quellhausen.txt"
+
+    staging = srv.docs / ".staging"  # hidden while written, then renamed in: one update for both
+    staging.mkdir()
+    (staging / "kaputt.txt").write_text("Die St\ufffddtepartnerschaft wurde verl\ufffdngert. " * 3, encoding="utf-8")
+    (staging / "leer.pdf").write_bytes(b"%PDF-1.4 kaputt")
+    staging.rename(srv.docs / "post")
+    pg.wait_for_function("() => document.querySelector('#qc-progress').innerText.includes('folder watcher')", timeout=30_000)
+    panel = pg.locator("#qc-progress").inner_text()
+    assert "Index updated" in panel and "added (1): post/kaputt.txt" in panel
+    assert "post/leer.pdf:" in panel  # skipped, with its reason
+    assert "post/kaputt.txt" in pg.locator("#qc-progress .qc-health").inner_text() and "replacement characters" in panel
+    assert "⚠ 1 warning(s) (post/kaputt.txt)" in pg.locator("#qc-status").inner_text()  # the summary stays too
+    context.close()
 
 
 def test_api_ask_matches_the_cli_json(server: Server) -> None:
