@@ -97,6 +97,30 @@ def test_sigkill_at_each_build_stage_keeps_the_previous_index(base_index, embedd
     assert report["embedded_chunks"] == 0  # the killed runs' embeddings were all reused
 
 
+def test_sigkill_during_a_full_rebuild_keeps_the_previous_index(base_index, embedder, tmp_path):
+    """`index --full` (and the UI's button) builds beside the live index like any build: killed before the switch,
+    the old index stays live, whole and answering; the next full rebuild finishes from the embedding cache."""
+    docs, index = copy_index(base_index, tmp_path)
+    old_ids = {p.name for p in docs.iterdir()}
+    old_gen = current_generation(index)
+    new_ids = _change_corpus(docs, n_docs=1)
+    for stage in ("locked", "writing", "written", "switching"):
+        log = tmp_path / f"full-{stage}.log"
+        proc = start_index(docs, index, log, pause_at=stage, args=("--full",))
+        wait_for_pause(proc, log, stage)
+        kill(proc)
+        assert current_generation(index) == old_gen, stage
+        assert_index_whole(index, embedder, old_ids)
+        assert_answers(index, docs, embedder)
+    result = run_cli("index", "--full", "--docs", str(docs), "--index", str(index), "--json", cwd=docs.parent)
+    assert result.returncode == 0, result.stderr.decode()
+    report = json.loads(result.stdout)
+    assert report["full"] and report["embedded_chunks"] == 0  # the killed runs embedded the new text already
+    assert set(report["changed"]) == old_ids - {"004_e85212cae8a71ee6.txt"}  # every file indexed before, re-read
+    assert_index_whole(index, embedder, new_ids)
+    assert_answers(index, docs, embedder, NEW_QUESTION, NEW_ANSWER)
+
+
 def _poll_until(proc, index: Path, event: str, before: dict, timeout: float = 240) -> bool:
     """Spin until `event` is visible in the index folder; False if the build finished first."""
     deadline = time.monotonic() + timeout

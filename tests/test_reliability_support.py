@@ -115,12 +115,13 @@ def run_cli(*args: str | bytes, cwd: Path, timeout: float = CHILD_TIMEOUT, **env
     return subprocess.run(cli(*args), cwd=cwd, env=child_env(**env), capture_output=True, timeout=timeout)
 
 
-def start_index(docs: Path, index: Path, log: Path, pause_at: str | None = None, **popen) -> subprocess.Popen:
-    """`python -m assistant index --json` as a real child; stderr goes to `log` so a test can poll it."""
+def start_index(docs: Path, index: Path, log: Path, pause_at: str | None = None, args: tuple[str, ...] = (),
+                **popen) -> subprocess.Popen:
+    """`python -m assistant index --json [args]` as a real child; stderr goes to `log` so a test can poll it."""
     env = child_env(**({"ASSISTANT_TEST_PAUSE_AT": pause_at} if pause_at else {}))
     with open(log, "wb") as err:
         return subprocess.Popen(
-            cli("index", "--docs", str(docs), "--index", str(index), "--json"),
+            cli("index", "--docs", str(docs), "--index", str(index), "--json", *args),
             cwd=docs.parent, env=env, stdout=subprocess.PIPE, stderr=err, **popen,
         )
 
