@@ -17,7 +17,7 @@ from .i18n import t, upload_message
 from .panels import (render_documents, render_error, render_hint, render_last_run, render_progress, render_status,
                      render_upload_results)
 from .rebuild import LastRun, Rebuilder, RebuildState, pending_files
-from .render import one_line
+from .render import esc, one_line
 from .sources import render_document
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,7 +85,8 @@ class Documents:
         if state.waiting:
             return t(lang, "waiting")
         done, total = state.chunks if state.chunks else state.files
-        return t(lang, "busy", stage=t(lang, "bar_chunks" if state.chunks else "bar_files"), done=done, total=total)
+        return t(lang, "busy_full" if state.full else "busy", stage=t(lang, "bar_chunks" if state.chunks else "bar_files"),
+                 done=done, total=total)
 
     def status(self, lang: str) -> str:
         index = self.live_index()
@@ -192,4 +193,5 @@ class Documents:
         return self.progress(state, lang) if state.running else render_last_run(self.runs.run, lang)
 
     def rebuild_note(self, lang: str) -> str:
-        return render_hint(t(lang, "rebuild_note_watched" if self.watching else "rebuild_note"))
+        """What the button does, beside it: a plain note, not a warning."""
+        return f'<div class="qc-note">{esc(t(lang, "rebuild_note_watched" if self.watching else "rebuild_note"))}</div>'
