@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser ocr pgvector postgres postgres-stop run test test-fast bench clean
+.PHONY: setup browser ocr dictionary pgvector postgres postgres-stop run test test-fast bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m assistant.native_e5
 	touch $(STAMP)
 
-setup: $(STAMP) ocr
+setup: $(STAMP) ocr dictionary
 
 # The browser tests drive Debian's chromium at /usr/bin/chromium (Playwright never downloads a browser).
 # CI runs as root on a fresh machine, so install it there when it is missing; elsewhere use sudo.
@@ -44,6 +44,15 @@ ocr:
 	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-upgrade \
 	      tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng; } \
 	  || echo "warning: could not install tesseract-ocr; scanned PDFs and images will be skipped (needs OCR)"; }
+
+# The Ding German-English dictionary (Debian trans-de-en, GPL-2+) lets English questions meet German text word by
+# word (assistant/answer/bilingual.py). Optional: without it English answers rest on cosines alone (more refusals).
+DICTIONARY := /usr/share/trans/de-en
+dictionary:
+	@test -s $(DICTIONARY) || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-upgrade trans-de-en; } \
+	  || echo "warning: could not install trans-de-en; English questions will be answered from cosines alone"; }
 
 run: setup
 	$(PY) app.py

@@ -35,9 +35,9 @@ from assistant.answer.extract import english_rendering  # noqa: E402
 from assistant.evaluation import _normalise, answer_in_quotes, read_jsonl, squad_answer_metrics, token_f1  # noqa: E402
 from assistant.records import Chunk, Hit  # noqa: E402
 
-TARGET_FALSE_REFUSALS = 0.07  # chosen below the 0.10 limit: held-out questions vary
+TARGET_FALSE_REFUSALS = 0.08  # chosen below the 0.10 limit: held-out questions vary (0.085 gave .089 on GermanQuAD)
 SECOND_QUOTE_MARGIN = 1.5  # logit gap within which further sentences are quoted too (at most 3)
-SHORT_ANSWER_F1 = 0.55  # short answers are shown where held-out ones reach this mean token F1
+SHORT_ANSWER_F1 = 0.40  # shown short answers must reach this mean held-out token F1 (SQuAD F1 .40 ≈ mostly right)
 SPAN_LABEL_F1 = 0.8  # a span counts as the answer when its token F1 with a gold answer reaches this
 FOLDS = 5
 
@@ -194,7 +194,9 @@ def report(items: list[dict], results: list[dict]) -> dict:
 
 def short_answer_policy(items, results) -> tuple[tuple[str, ...], float]:
     """Which question kinds get a short answer, and from which span probability on: kinds whose held-out short
-    answers beat quoting the sentence, and the lowest probability at which the shown ones reach SHORT_ANSWER_F1."""
+    answers beat quoting the sentence, and the probability above which showing the span beats showing only the
+    quote on held-out questions (the reader sees the better of the two), provided the shown ones reach
+    SHORT_ANSWER_F1 on average — a short answer that is wrong half the time would mislead."""
     by_kind = defaultdict(lambda: [0.0, 0.0, 0])
     for it, r in zip(items, results):
         if it["answerable"] and not r["abstained"] and r["span_f1"] is not None and it["set"] != "seeds":
@@ -205,13 +207,14 @@ def short_answer_policy(items, results) -> tuple[tuple[str, ...], float]:
     for kind, (span, quote, n) in sorted(by_kind.items()):
         print(f"  {kind:8s} n={n:4d} span F1 {span / n:.3f}  quote F1 {quote / n:.3f}", file=sys.stderr)
     kinds = tuple(sorted(k for k, (span, quote, n) in by_kind.items() if n >= 10 and span / n > quote / n + 0.02))
-    shown = sorted(((r["span_p"], r["span_f1"]) for it, r in zip(items, results)
+    shown = sorted(((r["span_p"], r["span_f1"], r["quote_f1"]) for it, r in zip(items, results)
                     if it["answerable"] and r["span_f1"] is not None and r["kind"] in kinds and it["set"] != "seeds"), reverse=True)
-    threshold, total = 1.0, 0.0
-    for i, (p, f1) in enumerate(shown, 1):
-        total += f1
-        if total / i >= SHORT_ANSWER_F1:
-            threshold = p
+    threshold, gain, best_gain, total = 1.0, 0.0, 0.0, 0.0
+    for i, (p, span_f1, quote_f1) in enumerate(shown, 1):
+        gain += span_f1 - quote_f1
+        total += span_f1
+        if gain > best_gain and total / i >= SHORT_ANSWER_F1:
+            threshold, best_gain = p, gain
     print(f"  short answers for {kinds} from P >= {threshold:.3f}", file=sys.stderr)
     return kinds, threshold
 

@@ -16,7 +16,7 @@ _DATE = re.compile(
     rf"|\b(?:{_MONTH})\s+{_YEAR}\b"  # Februar 2023
     rf"|\b\d{{1,2}}\.\d{{1,2}}\.(?:\d{{4}}|\d{{2}})?(?!\d)"  # 28.02.2023
     rf"|\b(?:\d{{1,2}}\.|frühen |späten |\d{{1,2}}th |early |late )?\d{{0,2}}\s?(?:Jahrhundert\w*|century|centuries)\b"
-    rf"|\b{_YEAR}(?:er(?: Jahre\w*)?|s)?(?:\s?[–-]\s?{_YEAR})?\b",  # 1992, 1990er, 1870–1939
+    rf"|\b{_YEAR}(?:er(?: Jahre\w*)?|s)?(?:\s?(?:[–-]|bis|to)\s?{_YEAR})?\b",  # 1992, 1990er, 1870–1939
 )
 _NUMBER_WORDS = (
     "eins|ein|eine|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|hundert|"
@@ -24,14 +24,16 @@ _NUMBER_WORDS = (
     "thousand|dozen"
 )
 _SCALE = r"(?:Millionen|Million|Milliarden|Milliarde|Mio\.?|Mrd\.?|Tausend|million|billion|thousand)"
+_AMOUNT = rf"(?:\d+(?:[.,\u202f ]\d{{3}})*(?:,\d+|\.\d+)?|(?:{_NUMBER_WORDS})(?=\s))"
 _NUMBER = re.compile(
-    rf"(?<![\w.,])(?:\d+(?:[.,\u202f ]\d{{3}})*(?:,\d+|\.\d+)?|(?:{_NUMBER_WORDS})(?=\s))(?:\s?{_SCALE})?"
-    rf"(?:\s?(?:%|Prozent|percent|per cent|€|\$|Euro|Dollar|US-Dollar|Rubel|Pfund|km²|km|Kilometer\w*|Quadratkilometer\w*|"
+    rf"(?<![\w.,]){_AMOUNT}(?:\s?(?:bis|und|to|and|–|-)\s?\d+(?:[.,]\d+)*)?(?:\s?{_SCALE})?"  # "0,3 bis 0,6 °C"
+    rf"(?:\s?(?:%|Prozent|percent|per cent|€|\$|°C|°|mm|cm|kg|ha|Euro|Dollar|US-Dollar|Rubel|Pfund|km²|km|Kilometer\w*|Quadratkilometer\w*|"
     rf"Meter\w*|Meilen|miles?|kilometres?|kilometers?|metres?|meters?|Grad|degrees?|Tonnen|tons?|Stunden|hours?|Minuten|"
     rf"minutes?|Tage?n?|days?|Wochen|weeks?|Monate?n?|months?|Jahre?n?|years?|[A-ZÄÖÜ][a-zäöüß]+))?",
 )
 _COMPOUND_COUNT = re.compile(rf"\b(?:{_NUMBER_WORDS})(?:köpfig|fach|jährig|tägig|stündig|teilig)\w*", re.I)
 _CAPITAL = re.compile(r"[A-ZÄÖÜ][\w’'\-.]*")
+_INITIAL = re.compile(r"[A-ZÄÖÜ]\.")
 # capitalised words that are rarely part of a name (sentence openers, articles, common German nouns come and go)
 _NOT_NAME = frozenset("""Der Die Das Den Dem Des Ein Eine Einer Eines Im In Am An Auf Bei Mit Nach Von Vor Zu Zur Zum
 Und Oder Aber Als Auch Es Er Sie Wir Ich Man Dies Diese Dieser Dieses Damit Dazu Dort Hier Heute The A An In On At
@@ -79,7 +81,7 @@ def names(text: str) -> list[Span]:
             run.append((m.start(), m.start() + len(word)))
         else:
             close()
-        if m.group().endswith("."):
+        if m.group().endswith(".") and not _INITIAL.fullmatch(m.group()):  # "Rajendra K. Pachauri" goes on
             close()
         previous_end = m.end()
     close()

@@ -9,6 +9,7 @@ from typing import Sequence
 
 from ..answering import is_heading, opens_with_pronoun
 from ..lexical import tokenize
+from .bilingual import question_stems
 from .extract import Span, dates, has_unit, names, numbers
 from .question import QuestionInfo
 from .select import Sentence
@@ -60,7 +61,14 @@ SENTENCE_FEATURES = (
     "fuzzy_overlap", "english", "english_cosine", "english_fuzzy", "typed_question", "type_match", "counted_present",
     "heading", "log_length", "first_in_passage", "neighbour_gap", "neighbour_overlap", "pronoun_opening",
     "keywords_present", "cosine_rank", "bigram_overlap", "best_in_passage", "unit_asked", "unit_match",
+    "dictionary_overlap", "dictionary_overlap_english",
 )
+
+
+def word_hits(stems_per_word: Sequence[frozenset[str]], terms: set[str]) -> list[bool]:
+    """Per question word: is one of its (translated) stems among the sentence's terms, or shares a 5-letter prefix?"""
+    prefixes = {t[:5] for t in terms if len(t) >= 5}
+    return [bool(stems & terms) or any(len(t) >= 5 and t[:5] in prefixes for t in stems) for stems in stems_per_word]
 
 
 def _keyword_share(keywords: Sequence[str], text: str) -> float:
@@ -88,6 +96,7 @@ def sentence_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
         key = (s.rank, s.document)
         best_in_passage[key] = max(best_in_passage.get(key, -1.0), s.cosine)
     q_bigrams = _bigrams(q.terms)
+    stems = question_stems(q.words, language)
     rows = []
     for i, s in enumerate(sentences):
         terms = set(tokenize(s.text))
@@ -106,6 +115,9 @@ def sentence_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
             float(s.cosine >= best_in_passage[(s.rank, s.document)]), float(q.unit is not None),
             float(q.unit is not None and has_unit(q.unit, s.text)),
         ])
+        hits = word_hits(stems, terms)
+        share = sum(hits) / len(hits) if hits else 0.0
+        rows[-1] += [share, english * share]
     return rows
 
 
@@ -113,6 +125,7 @@ QUESTION_FEATURES = (
     "top_logit", "second_logit", "top_cosine", "top_passage_cosine", "top_passage_score", "max_idf_overlap",
     "max_fuzzy", "uncovered", "english", "english_top_cosine", "english_top_logit", "typed_unmatched",
     "counted_missing", "n_terms", "max_keywords", "top_keywords", "n_keywords", "top_type_match", "unit_unmatched",
+    "max_dictionary", "top_dictionary", "dictionary_uncovered", "english_dictionary_uncovered",
 )
 
 
@@ -130,6 +143,8 @@ def question_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
     counted_missing = float(q.counted is not None and not any(rows[i][index["counted_present"]] for i in order))
     top_logit = logits[top] if top is not None else -10.0
     top_cos = max((s.cosine for s in sentences), default=0.0)
+    stems = question_stems(q.words, language)
+    dictionary_uncovered = (sum(not hit for hit in word_hits(stems, all_terms)) / len(stems)) if stems else 0.0
     return [
         top_logit, logits[order[1]] if len(order) > 1 else -10.0, top_cos,
         max((s.passage_cosine for s in sentences), default=0.0), max((s.passage_score for s in sentences), default=0.0),
@@ -139,6 +154,8 @@ def question_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
         rows[top][index["keywords_present"]] if top is not None else 0.0, float(len(q.keywords)),
         rows[top][index["type_match"]] if top is not None else 0.0,
         float(q.unit is not None and not any(r[index["unit_match"]] for r in rows)),
+        max((r[index["dictionary_overlap"]] for r in rows), default=0.0),
+        rows[top][index["dictionary_overlap"]] if top is not None else 0.0, dictionary_uncovered, english * dictionary_uncovered,
     ]
 
 
@@ -152,14 +169,17 @@ SPAN_FEATURES = (
     "starts_capital", "ends_capital", "starts_article", "starts_preposition", "has_digit", "whole_segment",
     "left_distance", "right_distance", "prev_matched", "next_matched", "prev_preposition", "prev_article",
     "prev_boundary", "next_boundary", "segment_matches", "lowercase_share", "english", "position",
+    "near3_matches", "near8_matches", "type_fit", "closest_of_kind", "unit_fit", "capital_words", "inside_brackets",
 )
+_FITS = {"date": ("date",), "count": ("number",), "person": ("name",), "place": ("name",), "which": ("name", "number", "date"),
+         "what": ("name",)}
 
 
 def span_features(q: QuestionInfo, language: str, text: str, spans: Sequence[Span], segments: Sequence[tuple[int, int]]) -> list[list[float]]:
     """Per candidate span of one sentence: its kind against the question's, its shape, and where it lies
     relative to the question's words (answers sit next to them but rarely repeat them)."""
     words = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\w+", text)]
-    qterms = set(q.terms)
+    qterms = set(q.terms).union(*question_stems(q.words, language))  # English words meet German ones
     matched = [bool(t) and _matches(t[0], qterms) for t in (tokenize(w) for _, _, w in words)]
     word_starts = [a for a, _, _ in words]
     word_ends = [b for _, b, _ in words]
@@ -171,8 +191,13 @@ def span_features(q: QuestionInfo, language: str, text: str, spans: Sequence[Spa
         per_segment[segment_of[i]] = per_segment.get(segment_of[i], 0) + 1
     segment_set = set(segments)
     asks = [float(q.kind == k) for k in SPAN_KINDS]
+    distance = [_distance_to_match(span, word_starts, word_ends, matched_at) for span in spans]
+    closest: dict[str, float] = {}
+    for span, d in zip(spans, distance):
+        if span.kind:
+            closest[span.kind] = min(closest.get(span.kind, 99.0), d)
     rows = []
-    for span in spans:
+    for span, dist in zip(spans, distance):
         first = bisect_left(word_starts, span.start)
         last = bisect_right(word_ends, span.end) - 1
         inside = words[first : last + 1] if last >= first else []
@@ -198,5 +223,18 @@ def span_features(q: QuestionInfo, language: str, text: str, spans: Sequence[Spa
             float(first == 0 or bool(gap_before.strip())), float(bool(gap_after.strip())),
             float(per_segment.get(seg, 0)),
             sum(1 for _, _, w in inside if w[:1].islower()) / n, float(language == "en"), span.start / max(1, len(text)),
+            float(sum(1 for i in matched_at if first - 3 <= i < first or last < i <= last + 3)),
+            float(sum(1 for i in matched_at if first - 8 <= i < first or last < i <= last + 8)),
+            float(span.kind in _FITS.get(q.kind, ())), float(bool(span.kind) and dist <= closest.get(span.kind, 99.0)),
+            float(q.unit is not None and has_unit(q.unit, piece)), float(sum(1 for _, _, w in inside if w[:1].isupper())),
+            float(text.count("(", 0, span.start) > text.count(")", 0, span.start)),
         ])
     return rows
+
+
+def _distance_to_match(span: Span, word_starts: list[int], word_ends: list[int], matched_at: list[int]) -> float:
+    """Words between the span and the nearest question word outside it (99 when there is none)."""
+    first = bisect_left(word_starts, span.start)
+    last = bisect_right(word_ends, span.end) - 1
+    gaps = [first - i for i in matched_at if i < first] + [i - last for i in matched_at if i > last]
+    return float(min(gaps, default=99))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..lexical import tokenize
+from ..lexical import STOPWORDS, tokenize
 
 KINDS = ("date", "count", "person", "place", "which", "what", "reason", "how", "yesno", "open", "other")
 FACT_KINDS = frozenset({"date", "count", "person", "place", "which", "what"})
@@ -21,7 +21,8 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple(
                  r"an welchem tag|zu welcher zeit|when|since when|until when|what year|which year|what date|which date|"
                  r"what month|which month|what day|what time|how long ago|in what year|in which year)\b"),
         ("count", r"\b(wie viele?|wieviele?|wie hoch|wie groß|wie lang|wie weit|wie alt|wie schwer|anzahl|how many|how much|"
-                  r"how high|how big|how large|how long|how far|how old|how heavy|number of|what percentage|wie viel prozent)\b"),
+                  r"how high|how big|how large|how long|how far|how old|how heavy|number of|what percentage|wie viel prozent|"
+                  r"welche[rnms]? (?:prozentsatz|anteil)|what (?:proportion|share|percent))\b"),
         ("person", r"\b(wer|wem|wen|wessen|welche person|welcher person|who|whom|whose|which person)\b"),
         ("place", r"\b(wo|wohin|woher|in welche[mr]? (stadt|land|region|ort|gebiet|staat)|welche stadt|welches land|"
                   r"where|in which (city|country|region|place|state)|what (city|country|region|place)|which (city|country|region))\b"),
@@ -50,6 +51,7 @@ class QuestionInfo:
     counted: str | None  # stemmed term of what a count question counts
     keywords: tuple[str, ...] = ()  # names and numbers as written (lower case): they match across languages
     unit: str | None = None  # "distance", "money", "percent", "age", "area", "duration" when the question asks for one
+    words: tuple[str, ...] = ()  # content words as written (lower case), for the English→German dictionary
 
 
 def question_kind(question: str) -> str:
@@ -64,13 +66,14 @@ def analyse(question: str) -> QuestionInfo:
     counted = _COUNTED.search(question)
     counted_terms = tokenize(counted.group(1)) if counted else []
     return QuestionInfo(question_kind(question), tuple(dict.fromkeys(tokenize(" ".join(words)))),
-                        counted_terms[0] if counted_terms else None, keywords(question), unit_asked(question))
+                        counted_terms[0] if counted_terms else None, keywords(question), unit_asked(question),
+                        tuple(dict.fromkeys(w.lower() for w in words if w.lower() not in STOPWORDS and not w.isdigit())))
 
 
 _UNIT_QUESTIONS = tuple((unit, re.compile(p, re.I)) for unit, p in (
     ("distance", r"\b(wie weit|wie lang ist|entfernung|entfernt|distance|how far|how long is|kilometer|km|meilen|miles)\b"),
     ("money", r"\b(wie viel (geld|kostet|kosten|kostete)|kosten|kostet|preis|euro|dollar|budget|how much (money|did|does|do|was|is|were)|cost|price|funding)\b"),
-    ("percent", r"\b(prozent|anteil|percent|percentage|share)\b"),
+    ("percent", r"\b(prozent\w*|anteil|percent|percentage|share|proportion)\b"),
     ("age", r"\b(wie alt|how old|alter)\b"),
     ("area", r"\b(wie groß ist die fläche|fläche|area|square)\b"),
     ("duration", r"\b(wie lange|how long|dauer|duration)\b"),
