@@ -193,6 +193,7 @@ def squad_answer_metrics(records: Sequence[dict]) -> dict:
         "false_abstentions": share([r["abstained"] for r in answerable]),
         "unanswerable": len(unanswerable), "abstained": share([r["abstained"] for r in unanswerable]),
         "short_answers_shown": share([r["short"] is not None for r in answered]),
+        "quotes_per_answer": share([len(r["quotes"]) for r in answered]),
     }
 
 

@@ -36,7 +36,11 @@ from assistant.evaluation import _normalise, answer_in_quotes, read_jsonl, squad
 from assistant.records import Chunk, Hit  # noqa: E402
 
 TARGET_FALSE_REFUSALS = 0.08  # chosen below the 0.10 limit: held-out questions vary (0.085 gave .089 on GermanQuAD)
-SECOND_QUOTE_MARGIN = 1.5  # logit gap within which further sentences are quoted too (at most 3)
+# Logit gap within which further sentences are quoted too (at most 3). Measured on held-out folds (XQuAD DE/EN,
+# GermanQuAD): margin 1.5 → answer in a quote .87/.82/.73 with 1.3–1.4 quotes per answer; 2.5 → .90/.88/.78 with
+# 1.6–1.7; 3.0 → .92/.89/.80 with 1.8–2.0. 2.5: when the model cannot tell sentences apart the reader sees both,
+# while most answers still rest on one or two quotes.
+SECOND_QUOTE_MARGIN = 2.5
 SHORT_ANSWER_F1 = 0.40  # shown short answers must reach this mean held-out token F1 (the quote beside it is ~.2)
 SPAN_LABEL_F1 = 0.8  # a span counts as the answer when its token F1 with a gold answer reaches this
 FOLDS = 5
