@@ -82,6 +82,9 @@ def test_english_questions_over_german_text_are_answered_from_the_right_sentence
     "Wie viele Einwohner hat Omsk?",
     "Wie hoch ist die Arbeitslosenquote in Jekaterinburg?",
     "What is the population of Dnipro?",  # refused since the English→German dictionary: "population" meets no "Einwohner"
+    pytest.param("How many inhabitants does Omsk have?", marks=pytest.mark.xfail(strict=True, reason=(
+        "issue 9 still open: the English counted noun now meets 'Einwohner' through the dictionary, but English "
+        "unanswerables are refused only ~68 % of the time (cross-validated); its German twin is refused"))),
 ])
 def test_questions_the_documents_do_not_answer_are_refused(assistant, question):
     answer = assistant.ask(question)

@@ -114,6 +114,9 @@ def sentence_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
         best_in_passage[key] = max(best_in_passage.get(key, -1.0), s.cosine)
     q_bigrams = _bigrams(q.terms)
     stems = question_stems(q.words, language)
+    # the counted noun in the sentence's language: "How many inhabitants" needs "Einwohner", not any number
+    counted = frozenset({q.counted}).union(*(st for w, st in zip(q.words, stems) if tokenize(w)[:1] == [q.counted])) \
+        if q.counted else frozenset()
     rows = []
     for i, s in enumerate(sentences):
         terms = set(tokenize(s.text))
@@ -123,7 +126,7 @@ def sentence_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
         rows.append([
             s.cosine, s.cosine - best_cos, s.passage_cosine, s.passage_score - best_passage, float(s.rank),
             float(s.rank == 0), overlap, idf_overlap, fuzzy, english, english * s.cosine, english * fuzzy, typed,
-            type_match(q.kind, s.text), float(q.counted is not None and _matches(q.counted, terms)),
+            type_match(q.kind, s.text), float(bool(counted) and (_matches(q.counted, terms) or word_hits([counted], terms)[0])),
             float(is_heading(s.text)), math.log(1 + len(s.text)),
             float(s.position == 0), max(s.before_cosine, s.after_cosine) - s.cosine, n_overlap,
             float(opens_with_pronoun(s.text)),
