@@ -37,6 +37,10 @@ def main(argv=None) -> int:
     parser.add_argument("--tables", action="store_true", help="only print the tables of --out")
     parser.add_argument("--backend", choices=["folder", "postgres"], default="folder")
     parser.add_argument("--database-url", help="PostgreSQL server for --backend postgres (databases qc_bench_* are created)")
+    parser.add_argument("--reuse-loaded", action="store_true", help="--backend postgres: measure a size an earlier run "
+                        "loaded into --database-url again instead of reloading it (its load numbers are kept)")
+    parser.add_argument("--load-deadline", help="--backend postgres: HH:MM UTC after which no further load batch starts "
+                        "(the run measures the size reached)")
     args = parser.parse_args(argv)
     if args.backend == "postgres":
         return _postgres(args, argv)
@@ -104,12 +108,22 @@ def _postgres(args, argv) -> int:
     from .machine import machine_facts
 
     with Timer() as total:
-        speed = run_pg_speed(evaluation, args.work, sizes, args.questions, args.database_url)
+        speed = run_pg_speed(evaluation, args.work, sizes, args.questions, args.database_url, reuse=args.reuse_loaded,
+                             deadline=_utc_today(args.load_deadline) if args.load_deadline else None)
     results = {**previous, "machine": machine_facts(), **speed, "seconds": round(total.wall, 1),
                "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])}
     out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     log(f"wrote {out} ({total.wall / 60:.1f} min)")
     return 0
+
+
+def _utc_today(hh_mm: str) -> float:
+    """'14:30' -> that time today (UTC) in epoch seconds."""
+    import calendar
+    import time
+
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    return calendar.timegm(time.strptime(f"{day} {hh_mm}", "%Y-%m-%d %H:%M"))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 
     python -m bench.pg_server start [FOLDER]   # prints the database URL as the last line
     python -m bench.pg_server stop [FOLDER]
+    python -m bench.pg_server start-bench FOLDER   # with BENCH_SETTINGS (large shared buffers), for --database-url
 
 PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user (runuser).
 """
@@ -22,6 +23,9 @@ PG_BIN = Path(os.environ.get("ASSISTANT_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PASSWORD = "quellenchat-test"
 SETTINGS = ["-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=60",
             "-c", "shared_buffers=256MB", "-c", "maintenance_work_mem=512MB"]
+# a benchmark server as one would configure it for a million chunks: the HNSW graph (~1.3 GB) and the hot table
+# pages in shared buffers, few checkpoints during bulk loads
+BENCH_SETTINGS = ["-c", "shared_buffers=4GB", "-c", "max_wal_size=8GB", "-c", "effective_cache_size=12GB"]
 
 
 @dataclass(frozen=True)
@@ -79,13 +83,14 @@ def init(folder: Path) -> None:
         raise RuntimeError(f"initdb failed: {done.stderr.strip()[-500:]}")
 
 
-def start(folder: Path, port: int | None = None, postgres_bin: Path | None = None) -> Server:
-    """Start (initialising on first use) a server whose data lives in `folder`/data."""
+def start(folder: Path, port: int | None = None, postgres_bin: Path | None = None, settings: list[str] = ()) -> Server:
+    """Start (initialising on first use) a server whose data lives in `folder`/data; `settings` override SETTINGS."""
     if not (folder / "data" / "PG_VERSION").is_file():
         init(folder)
     port = port or free_port()
     options = " ".join(["-c listen_addresses=127.0.0.1", f"-p {port}", f"-k {folder / 'data'}", *[
-        f"{a} {b}" for a, b in zip(SETTINGS[::2], SETTINGS[1::2])]])
+        f"{a} {b}" for a, b in zip(SETTINGS[::2], SETTINGS[1::2])], *[
+        f"{a} {b}" for a, b in zip(settings[::2], settings[1::2])]])
     cmd = [str(PG_BIN / "pg_ctl"), "-D", str(folder / "data"), "-l", str(folder / "data" / "server.log"), "-w", "-t", "60",
            "-o", options]
     if postgres_bin is not None:  # another postgres binary (tests: one whose installation lacks pgvector)
@@ -113,7 +118,7 @@ def wait_until_down(port: int, timeout: float = 10) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("start", "stop"):
+    if not argv or argv[0] not in ("start", "stop", "start-bench"):
         sys.stderr.write(__doc__)
         return 2
     folder = Path(argv[1]) if len(argv) > 1 else Path(".postgres")
@@ -130,7 +135,8 @@ def main(argv: list[str]) -> int:
             folder.symlink_to(real)
     real = folder.resolve()
     running = (real / "data" / "postmaster.pid").exists() and (real / "port").exists()
-    server = Server(real, int((real / "port").read_text())) if running else start(real)
+    settings = BENCH_SETTINGS if argv[0] == "start-bench" else []
+    server = Server(real, int((real / "port").read_text())) if running else start(real, settings=settings)
     print(f"PostgreSQL {PG_BIN.parent.name} + pgvector, data in {folder}; stop it with `make postgres-stop`")
     print(server.url)
     return 0
