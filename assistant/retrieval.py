@@ -38,8 +38,7 @@ def retrieve(index: IndexView, query_vector: np.ndarray, question: str, language
     """
     if index.size == 0:
         return []
-    dense_rows, dense_scores = index.dense(query_vector, CANDIDATES)
-    lexical_rows, lexical_scores = index.lexical(question, CANDIDATES)
+    (dense_rows, dense_scores), (lexical_rows, lexical_scores) = index.search(query_vector, question, CANDIDATES)
     dense = {int(r): float(s) for r, s in zip(dense_rows, dense_scores)}
     # found by BM25 alone: its exact cosine still counts
     dense.update(index.cosines([int(r) for r in lexical_rows if int(r) not in dense], query_vector))

@@ -90,6 +90,7 @@ class IndexView(Protocol):
 
     def dense(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...  # (rows, cosines) best first
     def lexical(self, question: str, k: int) -> tuple[np.ndarray, np.ndarray]: ...  # (rows, BM25) best first, > 0 only
+    def search(self, query_vector: np.ndarray, question: str, k: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]: ...  # (dense(...), lexical(...)), at once where the store can
     def cosines(self, rows: list[int], query_vector: np.ndarray) -> dict[int, float]: ...
     def chunk_sentences(self, rows: list[int]) -> list[list[tuple[int, int, int]]]: ...  # (sentence row, start, end)
     def sentence_vectors(self, sentence_rows: list[int]) -> np.ndarray: ...

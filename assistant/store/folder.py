@@ -113,6 +113,9 @@ class Index:
     def lexical(self, question: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         return self.lexical_index.search(question, k)
 
+    def search(self, query_vector: np.ndarray, question: str, k: int):
+        return self.dense(query_vector, k), self.lexical(question, k)
+
     def cosines(self, rows: list[int], query_vector: np.ndarray) -> dict[int, float]:
         return {int(r): float(self.vectors.reconstruct(int(r)) @ query_vector) for r in rows}
 

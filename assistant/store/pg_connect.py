@@ -133,5 +133,21 @@ class Connections:
         raise AssertionError("unreachable")
 
 
+    def in_snapshot(self, snapshot: str, job):
+        """job(conn) on another connection that reads the snapshot a running question exported
+        (`pg_export_snapshot()`), so two queries of one question run at once and still see one state."""
+        from psycopg import sql
+
+        def inside(conn):
+            conn.isolation_level, conn.read_only = 3, True  # REPEATABLE READ, as the exporting question
+            conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+            out = job(conn)
+            conn.rollback()
+            conn.isolation_level, conn.read_only = None, None
+            return out
+
+        return self.run(inside, autocommit=False)
+
+
 class _Retry(Exception):
     pass

@@ -7,8 +7,10 @@ no pgvector) becomes one `StoreUnavailable` line; the next question connects aga
 """
 from __future__ import annotations
 
+import copy
 import math
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -24,6 +26,7 @@ from .pg_schema import FORMAT, HalfVec
 
 K1, B = 1.2, 0.75  # BM25, as bm25s in the folder store
 LEXICAL_BUDGET = 2000  # chunks the lexical OR may match per question (see PgView.lexical)
+_SIDE = ThreadPoolExecutor(max_workers=8, thread_name_prefix="pg-lexical")  # PgView.search's second query
 
 
 class PgView:
@@ -43,6 +46,23 @@ class PgView:
             f"ORDER BY (embedding::halfvec({d})) <#> %(q)s LIMIT %(k)s",
             {"q": HalfVec(query_vector), "c": self._c, "k": k}).fetchall()
         return np.array([r[0] for r in rows], dtype=np.int64), np.array([r[1] for r in rows], dtype=np.float32)
+
+    def search(self, query_vector: np.ndarray, question: str, k: int):
+        """Vector and BM25 search at once: the BM25 query runs on a second connection inside this question's
+        snapshot (exported), so a question waits for the slower of the two instead of their sum."""
+        snapshot = self._conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        side = copy.copy(self)
+
+        def lexical(conn):
+            side._conn = conn
+            return side.lexical(question, k)
+
+        found = _SIDE.submit(self._index._conns.in_snapshot, snapshot, lexical)
+        try:
+            dense = self.dense(query_vector, k)
+        finally:
+            lexical_hits = found.result()  # the exported snapshot must outlive its import
+        return dense, lexical_hits
 
     def lexical(self, question: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """BM25 (bm25s' Lucene variant) over the chunks the GIN index finds for an OR of the question's terms.
