@@ -1,7 +1,7 @@
 """Retrieval quality of both stores over the same data in one run: XQuAD (DE and EN questions) and GermanQuAD
 (DE, answerable questions) MRR@10, plus the seed questions' answers compared citation by citation.
 
-    python -m bench.pg_quality --database-url URL [--eval ../shared/eval]
+    python -m bench.pg_quality --database-url URL [--eval ../shared/eval] [--out bench/results-postgres.json]
 
 Each paragraph is one document; a question scores the rank of its paragraph among the documents of the top 20
 chunks. The folder store embeds once; its embedding cache is copied into PostgreSQL's, so both stores rank
@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.pg_quality")
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--eval")
+    parser.add_argument("--out", type=Path, help="also keep the result as `quality` in this JSON file (e.g. bench/results-postgres.json)")
     args = parser.parse_args(argv)
     evaluation = eval_dir(args.eval)
     from .common import seed_docs_dir
@@ -103,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
                                 ["de"], args.database_url, "germanquad"),
     }
     sys.stdout.write(json.dumps(result, indent=1) + "\n")
+    if args.out:
+        from .machine import machine_facts
+
+        kept = json.loads(args.out.read_text(encoding="utf-8")) if args.out.is_file() else {}
+        kept["quality"] = {**result, "measured": machine_facts(), "command": "python -m bench.pg_quality --database-url URL"}
+        args.out.write_text(json.dumps(kept, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0
 
 
