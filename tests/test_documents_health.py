@@ -2,7 +2,7 @@
 carried by `index --json` ("health", "warnings")."""
 from __future__ import annotations
 
-from assistant.documents.health import health_report
+from assistant.documents.health import health_report, near_duplicates
 from assistant.documents.base import from_pages
 from assistant.pipeline import Assistant
 from assistant.records import Document
@@ -59,3 +59,17 @@ def test_index_json_carries_health_and_warnings(tmp_path, fake_embedder):
     assert report["health"][0]["language"] == "de" and report["health"][0]["pages"] == 0
     assert {w["file"] for w in report["warnings"]} == {"a.txt", "kopie.txt"}
     assert all("near-duplicate" in w["warning"] for w in report["warnings"])
+
+
+def test_near_duplicates_in_a_big_folder_with_a_shared_letterhead():
+    """400 letters of the same length behind one letterhead: only the one real copy is named, and the check compares
+    sketches, not every pair (a bulk index of 15k files once spent minutes here)."""
+    import random
+
+    rng = random.Random(7)
+    vocabulary = [f"wort{i}" for i in range(3000)]
+    head = "Stadtverwaltung Musterstadt Amt für Partnerschaften Rathausplatz 1 12345 Musterstadt. "
+    letters = {f"brief{i:03}.txt": head + " ".join(rng.choice(vocabulary) for _ in range(300)) for i in range(400)}
+    letters["brief400.txt"] = letters["brief123.txt"].replace(" wort", " Wort", 1)  # a copy with one word changed
+    found = near_duplicates(["brief400.txt", *letters], letters)
+    assert {frozenset(pair[:2]) for pair in found} == {frozenset({"brief123.txt", "brief400.txt"})}

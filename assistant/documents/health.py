@@ -5,7 +5,9 @@ extractions (a whole file, or pages of a paged file), and near-duplicate files. 
 """
 from __future__ import annotations
 
+import heapq
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from assistant.records import Document, FileHealth
@@ -15,6 +17,8 @@ _HYPHEN_SPLIT = re.compile(r"[a-zäöüß]-\n[a-zäöüß]")  # "Partner-\nschaf
 _DEBRIS = re.compile(r"\(cid:\d+\)|[\ufb00-\ufb06]|[\x00-\x08\x0b\x0e-\x1f]|�")
 _WORD = re.compile(r"\w+")
 DUPLICATE_SIMILARITY = 0.9  # Jaccard similarity of word 5-gram sets
+SKETCH, SKETCH_SHARED = 16, 4  # bottom-16 hashes per file; a candidate pair shares at least 4 of them
+COMMON = 50  # a hash in more sketches than this is boilerplate (a letterhead), not evidence of a duplicate
 
 
 def health_report(fresh: Sequence[Document], texts: Mapping[str, str] | None = None) -> tuple[FileHealth, ...]:
@@ -56,25 +60,33 @@ def file_health(doc: Document, language: str) -> FileHealth:
 def near_duplicates(changed: Iterable[str], texts: Mapping[str, str]) -> list[tuple[str, str, float]]:
     """(file, other, similarity) for each new or changed file that nearly repeats another file.
 
-    Only files of similar length are compared, so an update touching a few files stays cheap on a big folder."""
+    Each file is summarised by its SKETCH smallest 5-gram hashes (a bottom-k MinHash sketch); only files whose
+    sketches share several hashes, and of similar length, are compared in full. Files with Jaccard ≥ 0.9 share most
+    of their sketch, so none is missed in practice, and a bulk index of 15k files no longer compares every pair of
+    similar length (that took ~8 minutes per 15k-file sync in the PostgreSQL bench)."""
     sizes = {doc_id: len(t) for doc_id, t in texts.items()}
+    sketches = {doc_id: heapq.nsmallest(SKETCH, _shingles(t)) for doc_id, t in texts.items() if t}
+    owners: dict[int, list[str]] = defaultdict(list)
+    for doc_id, sketch in sketches.items():
+        for h in sketch:
+            owners[h].append(doc_id)
     shingles: dict[str, set[int]] = {}
     found: list[tuple[str, str, float]] = []
     seen: set[frozenset[str]] = set()
     for doc_id in changed:
-        if doc_id not in texts or sizes[doc_id] == 0:
-            continue
-        for other, size in sizes.items():
+        sketch = sketches.get(doc_id, [])
+        needed = max(1, min(SKETCH_SHARED, len(sketch) // 2))  # a file of a few words has a short sketch
+        shared = Counter(o for h in sketch if len(owners[h]) <= COMMON for o in owners[h] if o != doc_id)
+        for other, count in shared.items():
             pair = frozenset((doc_id, other))
-            if other == doc_id or pair in seen or not 0.8 <= size / sizes[doc_id] <= 1.25:
+            if count < needed or pair in seen or not 0.8 <= sizes[other] / sizes[doc_id] <= 1.25:
                 continue
             seen.add(pair)
             a = shingles.setdefault(doc_id, _shingles(texts[doc_id]))
             b = shingles.setdefault(other, _shingles(texts[other]))
-            if a and b:
-                similarity = len(a & b) / len(a | b)
-                if similarity >= DUPLICATE_SIMILARITY:
-                    found.append((doc_id, other, round(similarity, 3)))
+            similarity = len(a & b) / len(a | b)
+            if similarity >= DUPLICATE_SIMILARITY:
+                found.append((doc_id, other, round(similarity, 3)))
     return found
 
 
