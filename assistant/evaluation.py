@@ -49,7 +49,8 @@ def eval_retrieval(
     make_assistant: Callable[[Path, Path], object],
     work_dir: Path | None = None,
 ) -> dict:
-    """Index the paragraphs, ask every question in German and English, rank the gold paragraph."""
+    """Index the paragraphs, ask every question in German and in English (where the set has them), rank the gold
+    paragraph; questions without one (unanswerable) are not ranked."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
         docs, index_dir = Path(tmp) / "docs", Path(tmp) / "index"
@@ -60,10 +61,12 @@ def eval_retrieval(
         result: dict = {}
         for lang in ("de", "en"):
             rankings = []
-            for q in questions:
+            # GermanQuAD has no English questions, and its unanswerable ones have no gold paragraph to rank
+            for q in (q for q in questions if q.get(f"question_{lang}") and q.get("paragraph_id")):
                 hits, _, _ = assistant.retrieve(q[f"question_{lang}"], lang, k=20)
                 rankings.append(([d.removesuffix(".txt") for d in document_ranking(hits)], q["paragraph_id"]))
-            result[lang] = retrieval_metrics(rankings)
+            if rankings:
+                result[lang] = retrieval_metrics(rankings)
     result["seconds"] = round(time.monotonic() - started, 2)
     return result
 

@@ -181,3 +181,24 @@ def test_eval_answers_takes_the_xquad_format_with_leave_out_half(tmp_path, capsy
                 "abstained"} <= set(metrics)
         # each half is indexed in turn: every answerable question is asked once with and once without its paragraph
         assert metrics["answerable"] == 2 and metrics["unanswerable"] == 2 + 2
+
+
+@pytest.mark.model
+def test_eval_retrieval_takes_the_germanquad_format(tmp_path, capsys):
+    """GermanQuAD has German questions only, and unanswerable ones without a gold paragraph: both are fine."""
+    paragraphs = [
+        {"id": "gq-p1", "title": "Omsk", "context": "Omsk liegt in Sibirien am Irtysch. Die Stadt wurde 1716 als Festung gegründet."},
+        {"id": "gq-p2", "title": "Hannover", "context": "Hannover ist die Hauptstadt Niedersachsens. Die CeBIT fand dort bis 2018 statt."},
+    ]
+    questions = [
+        {"id": "q1", "paragraph_id": "gq-p1", "question_de": "Wann wurde Omsk gegründet?", "answers_de": ["1716"]},
+        {"id": "q2", "paragraph_id": "gq-p2", "question_de": "Wo fand die CeBIT statt?", "answers_de": ["Hannover"]},
+        {"id": "q3", "paragraph_id": None, "question_de": "Wer ist Bürgermeister von Lyon?", "answers_de": [], "unanswerable": True},
+    ]
+    for name, rows in (("paragraphs.jsonl", paragraphs), ("questions.jsonl", questions)):
+        (tmp_path / name).write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    code = cli_main(["eval", "retrieval", "--json", "--paragraphs", str(tmp_path / "paragraphs.jsonl"),
+                     "--questions", str(tmp_path / "questions.jsonl")])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0 and "en" not in result
+    assert result["de"]["n"] == 2 and result["de"]["recall@1"] == 1.0
