@@ -61,8 +61,8 @@ def tokenize_corpus(texts: Sequence[str], also_known: frozenset[str] = frozenset
     """Terms of each text plus the terms of compound parts (see compounds.py), with the vocabulary learned from
     `texts` themselves: a chunk with "Städtepartnerschaft" also holds "partnerschaft", so the query word
     "Partnerschaft" finds it. Queries are tokenized plainly (`tokenize`). Both stores index this way, so they rank
-    alike (tests/test_store_postgres.py). Measured: XQuAD DE R@1 .966 -> .969; GermanQuAD R@1 .870 -> .865, which
-    query-side expansion at 0.15 weight avoided (README, "German compounds") — a follow-up for both stores."""
+    alike (tests/test_store_postgres.py). Measured: XQuAD DE R@1 .966 -> .969; GermanQuAD R@1 .870 -> .867 (.865 when
+    a part the chunk already uses as a word was counted again); README, "German compounds"."""
     from .compounds import split, vocabulary
 
     per_text = [words(t) for t in texts]
@@ -70,13 +70,14 @@ def tokenize_corpus(texts: Sequence[str], also_known: frozenset[str] = frozenset
     parts: dict[str, list[str]] = {}
     out = []
     for ws in per_text:
+        own = {_term(w) for w in ws}  # a part the chunk already uses as a word of its own is not counted twice
         terms = []
         for w in ws:
             term = _term(w)
             terms.append(term)
             if w not in parts:
                 parts[w] = [t for t in dict.fromkeys(_term(p) for p in split(w, known)) if t != term and t not in STOPWORDS]
-            terms += parts[w]
+            terms += [t for t in parts[w] if t not in own]
         out.append(terms)
     return out
 
