@@ -109,6 +109,6 @@ def decide(question: str, language: str, hits: Sequence[Hit], model: AnswerModel
     short = None
     if q.kind in model.short_answer_kinds:
         found = best_span(model, q, language, chosen[0])
-        short = found if found is not None and found.probability >= model.span_threshold else None
+        short = found if found is not None and model.shows_short_answer(q.kind, found.probability) else None
     ordered = tuple(sorted(chosen, key=lambda s: (s.rank, s.document, s.start)))
     return Decision(q, answerable, False, ordered, short)
