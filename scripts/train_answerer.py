@@ -161,7 +161,7 @@ def cross_validate(items: list[dict]) -> dict:
 
 
 def answer_model(sentence, question, span, thresholds, span_thresholds: dict[str, float]) -> AnswerModel:
-    return AnswerModel(sentence, question, span, thresholds, dict(span_thresholds), SECOND_QUOTE_MARGIN, tuple(sorted(span_thresholds)))
+    return AnswerModel(sentence, question, span, thresholds, dict(span_thresholds), SECOND_QUOTE_MARGIN)
 
 
 def outcome(item: dict, model: AnswerModel) -> dict:

@@ -107,8 +107,9 @@ def decide(question: str, language: str, hits: Sequence[Hit], model: AnswerModel
     else:
         chosen = supporting(sentences, logits, model.second_quote_margin)
     short = None
-    if q.kind in model.short_answer_kinds:
+    threshold = model.span_threshold.get(q.kind)  # kinds without one get no short answer
+    if threshold is not None:
         found = best_span(model, q, language, chosen[0])
-        short = found if found is not None and model.shows_short_answer(q.kind, found.probability) else None
+        short = found if found is not None and found.probability >= threshold else None
     ordered = tuple(sorted(chosen, key=lambda s: (s.rank, s.document, s.start)))
     return Decision(q, answerable, False, ordered, short)

@@ -126,7 +126,7 @@ def sentence_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
         rows.append([
             s.cosine, s.cosine - best_cos, s.passage_cosine, s.passage_score - best_passage, float(s.rank),
             float(s.rank == 0), overlap, idf_overlap, fuzzy, english, english * s.cosine, english * fuzzy, typed,
-            type_match(q.kind, s.text), float(bool(counted) and (_matches(q.counted, terms) or word_hits([counted], terms)[0])),
+            type_match(q.kind, s.text), float(bool(counted) and word_hits([counted], terms)[0]),
             float(is_heading(s.text)), math.log(1 + len(s.text)),
             float(s.position == 0), max(s.before_cosine, s.after_cosine) - s.cosine, n_overlap,
             float(opens_with_pronoun(s.text)),

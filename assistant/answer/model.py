@@ -97,29 +97,19 @@ class AnswerModel:
     question: Logistic
     span: Logistic | Trees
     answerable_threshold: dict[str, float]  # P(answerable) below which we say "not in the documents", per language
-    span_threshold: dict[str, float]  # per question kind: P(span is the answer) below which no short answer is shown
+    span_threshold: dict[str, float]  # per question kind with short answers: P(span is the answer) from which one is shown
     second_quote_margin: float  # a second quote is added when its logit is this close to the best one
-    short_answer_kinds: tuple[str, ...]  # question kinds whose short answers beat the plain quote on held-out folds
-
-    def shows_short_answer(self, kind: str, probability: float) -> bool:
-        return kind in self.short_answer_kinds and probability >= self.span_threshold.get(kind, 1.0)
 
     def to_json(self) -> dict:
         return {"sentence": self.sentence.to_json(), "question": self.question.to_json(), "span": self.span.to_json(),
                 "answerable_threshold": self.answerable_threshold, "span_threshold": self.span_threshold,
-                "second_quote_margin": self.second_quote_margin, "short_answer_kinds": list(self.short_answer_kinds)}
+                "second_quote_margin": self.second_quote_margin}
 
     @classmethod
     def from_json(cls, data: dict) -> "AnswerModel":
         return cls(scorer_from_json(data["sentence"]), Logistic.from_json(data["question"]), scorer_from_json(data["span"]),
-                   dict(data["answerable_threshold"]), _per_kind(data["span_threshold"], data["short_answer_kinds"]),
-                   float(data["second_quote_margin"]),
-                   tuple(data["short_answer_kinds"]))
-
-
-def _per_kind(threshold: float | dict, kinds: list[str]) -> dict[str, float]:
-    """Models fitted before thresholds per kind carry one number for all kinds."""
-    return {k: float(v) for k, v in threshold.items()} if isinstance(threshold, dict) else {k: float(threshold) for k in kinds}
+                   dict(data["answerable_threshold"]), {k: float(v) for k, v in data["span_threshold"].items()},
+                   float(data["second_quote_margin"]))
 
 
 @lru_cache(maxsize=4)
