@@ -1,86 +1,31 @@
 """Rendering of the UI panels without a browser: documents table, status line, index reports, the rebuilder.
 
-(Split from test_ui_render.py, which keeps answers, sources, the viewer and the golden file.)
+Hostile text and the inertness check come from html_support.py, shared with test_ui_render.py.
 """
 from __future__ import annotations
 
-import html
-import os
 import re
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from assistant.records import Answer, Citation, DocumentInfo, FileHealth, IndexReport, IndexRun, ShortAnswer, Skipped
+from assistant.records import DocumentInfo, FileHealth, IndexReport, IndexRun, Skipped
 from assistant.ui import (
     LastRun,
     PendingFile,
     Rebuilder,
-    Turn,
-    chat_messages,
     is_loopback,
     pending_files,
-    render_answer,
-    render_document,
     render_documents,
-    render_history,
     render_last_run,
-    render_passage,
     render_progress,
     render_report,
-    render_sources,
     render_status,
     render_upload_results,
 )
 from assistant.uploads import UploadResult
-
-GOLDEN = Path(__file__).parent / "golden" / "ui_answer.html"
-HOSTILE = '<script>alert(1)</script> <img src=x onerror=alert(1)> "quoted" & \'single\''
-
-DOC = (
-    "Niedersachen und Tjumen entwickeln ihre langjährige Partnerschaft weiter.\n\n"
-    "Die Grundlagen der Kooperation wurden bereits 1992 formuliert, seitdem ist Niedersachsen ein langfristiger "
-    "Partner der Region Tjumen. Der Schwerpunkt liegt auf den außenwirtschaftlichen Beziehungen."
-)
-QUOTE = "Die Grundlagen der Kooperation wurden bereits 1992 formuliert, seitdem ist Niedersachsen ein langfristiger Partner der Region Tjumen."
-START = DOC.index(QUOTE)
-
-
-def citation(n: int = 1, document: str = "000.txt", text: str = DOC, quote: str = QUOTE) -> Citation:
-    start = text.index(quote)
-    return Citation(n, document, start, start + len(quote), quote)
-
-
-def answer(*citations: Citation, text: str | None = None, abstained: bool = False, language: str = "de") -> Answer:
-    body = text if text is not None else "Laut den Dokumenten: " + " ".join(f"„{c.quote}“ [{c.n}]" for c in citations)
-    return Answer("Seit wann?", language, body, abstained, tuple(citations))
-
-
-class TagCollector(HTMLParser):
-    """Every element and attribute the browser would build from a piece of HTML."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-
-def tags(markup: str) -> list[tuple[str, dict[str, str | None]]]:
-    parser = TagCollector()
-    parser.feed(markup)
-    return parser.tags
-
-
-def assert_inert(markup: str) -> None:
-    """No script, no image, no event handler attribute: hostile text stayed text."""
-    for tag, attrs in tags(markup):
-        assert tag not in {"script", "img", "iframe", "object", "embed", "svg", "style"}, markup
-        assert not any(name.startswith("on") for name in attrs), markup
-        assert not any((value or "").strip().lower().startswith("javascript:") for value in attrs.values()), markup
+from html_support import HOSTILE, assert_inert
 
 
 # ---------------------------------------------------------------- documents panel, status, rebuild

@@ -1,4 +1,4 @@
-"""Rendering for the chat UI without a browser: escaping, markers, highlighted spans, panels.
+"""Rendering for the chat UI without a browser: escaping, markers, highlighted spans, the viewer (panels: test_ui_panels.py).
 
 The golden file pins the HTML of one answer with its sources; refresh it with
 `QC_UPDATE_GOLDEN=1 pytest tests/test_ui_render.py` after an intended change and review the diff.
@@ -8,37 +8,13 @@ from __future__ import annotations
 import html
 import os
 import re
-import time
-from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
-
-from assistant.records import Answer, Citation, DocumentInfo, FileHealth, IndexReport, IndexRun, ShortAnswer, Skipped
-from assistant.ui import (
-    LastRun,
-    PendingFile,
-    Rebuilder,
-    Turn,
-    chat_messages,
-    is_loopback,
-    pending_files,
-    render_answer,
-    render_document,
-    render_documents,
-    render_history,
-    render_last_run,
-    render_passage,
-    render_progress,
-    render_report,
-    render_sources,
-    render_status,
-    render_upload_results,
-)
-from assistant.uploads import UploadResult
+from assistant.records import Answer, Citation, ShortAnswer
+from assistant.ui import Turn, chat_messages, render_answer, render_document, render_history, render_passage, render_sources, render_status
+from html_support import HOSTILE, assert_inert, tags
 
 GOLDEN = Path(__file__).parent / "golden" / "ui_answer.html"
-HOSTILE = '<script>alert(1)</script> <img src=x onerror=alert(1)> "quoted" & \'single\''
 
 DOC = (
     "Niedersachen und Tjumen entwickeln ihre langjährige Partnerschaft weiter.\n\n"
@@ -57,31 +33,6 @@ def citation(n: int = 1, document: str = "000.txt", text: str = DOC, quote: str 
 def answer(*citations: Citation, text: str | None = None, abstained: bool = False, language: str = "de") -> Answer:
     body = text if text is not None else "Laut den Dokumenten: " + " ".join(f"„{c.quote}“ [{c.n}]" for c in citations)
     return Answer("Seit wann?", language, body, abstained, tuple(citations))
-
-
-class TagCollector(HTMLParser):
-    """Every element and attribute the browser would build from a piece of HTML."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-
-def tags(markup: str) -> list[tuple[str, dict[str, str | None]]]:
-    parser = TagCollector()
-    parser.feed(markup)
-    return parser.tags
-
-
-def assert_inert(markup: str) -> None:
-    """No script, no image, no event handler attribute: hostile text stayed text."""
-    for tag, attrs in tags(markup):
-        assert tag not in {"script", "img", "iframe", "object", "embed", "svg", "style"}, markup
-        assert not any(name.startswith("on") for name in attrs), markup
-        assert not any((value or "").strip().lower().startswith("javascript:") for value in attrs.values()), markup
 
 
 # ---------------------------------------------------------------- answers and markers
