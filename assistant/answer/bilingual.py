@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -68,10 +69,20 @@ def _cache_file(stat: os.stat_result) -> Path:
     return home / "quellenchat" / f"lexicon-{CACHE_VERSION}-{stat.st_size}-{int(stat.st_mtime)}.json"
 
 
-@lru_cache(maxsize=1)
+_LOADING = threading.Lock()
+
+
 def lexicon() -> dict[str, frozenset[str]]:
-    """The parsed dictionary, or {} when it is not installed. Parsing takes ~5 s, so the result is kept as JSON
-    in the user's cache folder (~0.5 s to load), keyed by the dictionary file's size and date."""
+    """The parsed dictionary, or {} when it is not installed. One load per process: app.py starts it in the
+    background and a question or the status line asking meanwhile waits for it instead of parsing it again."""
+    with _LOADING:
+        return _load()
+
+
+@lru_cache(maxsize=1)
+def _load() -> dict[str, frozenset[str]]:
+    """Parsing takes ~5 s, so the result is kept as JSON in the user's cache folder (~0.5 s to load), keyed by the
+    dictionary file's size and date."""
     try:
         stat = DICTIONARY.stat()
     except OSError:
