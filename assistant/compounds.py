@@ -1,7 +1,8 @@
 """German compound splitting with a vocabulary learned from the indexed corpus (pure functions).
 
-lexical.py indexes "Städtepartnerschaft" as itself and as "städte" + "partnerschaft" (and "Klimaschutzprojekt" also
-as "klimaschutz", "klima", "schutz"), so the query word "Partnerschaft" finds it. A split is
+lexical.py maps each part of the corpus's compounds to the compounds holding it ("partnerschaft" ->
+"städtepartnerschaft", "schulpartnerschaft"; "klimaschutz" -> "klimaschutzprojekt"), so the query word
+"Partnerschaft" finds "Städtepartnerschaft" (at a share of its score, see lexical.PART_WEIGHT). A split is
 made only where the head is a word the corpus itself uses on its own (so domain words count, and nothing is split at
 a syllable a dictionary happens to know), the modifier keeps MIN_PART letters after dropping a linking element
 (Fugen-s, -n, -en, -es, -e), and parts are split again. Why not a packaged splitter: the maintained ones on PyPI are

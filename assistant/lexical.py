@@ -4,14 +4,21 @@ bm25s stores its index as .npy/.json files (never pickle) and can memory-map the
 """
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+# A query word that is a part of a compound adds PART_WEIGHT of that compound's BM25 score, when its stem has at least
+# MIN_PART_TERM letters: short parts ("stadt", "schutz", "klima") sit in too many compounds of other meanings.
+# Both chosen on GermanQuAD (at 0.15: all parts R@1 .952, long parts .954 = unsplit; .952 at 0.3); README.
+PART_WEIGHT = 0.15
+MIN_PART_TERM = 8
+PARTS_FILE = "compound_parts.json"
 _WORD = re.compile(r"\w+", re.UNICODE)
 # common German and English function words: they only add noise to BM25
 STOPWORDS = frozenset(
@@ -57,56 +64,63 @@ def tokenize(text: str) -> list[str]:
     return [_term(w) for w in words(text)]
 
 
-def tokenize_corpus(texts: Sequence[str], also_known: frozenset[str] = frozenset()) -> list[list[str]]:
-    """Terms of each text plus the terms of compound parts (see compounds.py), with the vocabulary learned from
-    `texts` themselves: a chunk with "Städtepartnerschaft" also holds "partnerschaft", so the query word
-    "Partnerschaft" finds it. Queries are tokenized plainly (`tokenize`). Both stores index this way, so they rank
-    alike (tests/test_store_postgres.py). Measured: XQuAD DE R@1 .966 -> .969; GermanQuAD R@1 .870 -> .867 (.865 when
-    a part the chunk already uses as a word was counted again); README, "German compounds"."""
-    from .compounds import split, vocabulary
+def compound_parts(corpus_words: Iterable[str], known: frozenset[str]) -> dict[str, list[str]]:
+    """Part term -> the terms of the corpus words that hold it as a compound part (see compounds.py), split against
+    `known` (the corpus's own words): {"partnerschaft": ["schulpartnerschaft", "stadtepartnerschaft"], ...}.
 
-    per_text = [words(t) for t in texts]
-    known = vocabulary(w for ws in per_text for w in ws) | also_known  # also_known: words stored earlier (PostgreSQL)
-    parts: dict[str, list[str]] = {}
-    out = []
-    for ws in per_text:
-        own = {_term(w) for w in ws}  # a part the chunk already uses as a word of its own is not counted twice
-        terms = []
-        for w in ws:
-            term = _term(w)
-            terms.append(term)
-            if w not in parts:
-                parts[w] = [t for t in dict.fromkeys(_term(p) for p in split(w, known)) if t != term and t not in STOPWORDS]
-            terms += [t for t in parts[w] if t not in own]
-        out.append(terms)
-    return out
+    Why the parts are not indexed inside the chunks: that changes every BM25 score (document frequencies, chunk
+    lengths) and cost GermanQuAD R@1 (.954 -> .951); mapping the query's words to the compounds instead adds
+    the compounds' own scores at PART_WEIGHT and leaves every plain match as it was (README, "German compounds")."""
+    from .compounds import split
+
+    holders: dict[str, set[str]] = {}
+    for word in set(corpus_words):
+        term = _term(word)
+        for part in {_term(p) for p in split(word, known)}:
+            if part != term and len(part) >= MIN_PART_TERM and part not in STOPWORDS:
+                holders.setdefault(part, set()).add(term)
+    return {part: sorted(terms) for part, terms in sorted(holders.items())}
+
+
+def expand(terms: Sequence[str], parts: Mapping[str, Sequence[str]]) -> list[str]:
+    """The compound terms a query's terms are parts of, once per query term that is such a part."""
+    return [compound for term in terms for compound in parts.get(term, ())]
 
 
 class LexicalIndex:
-    """BM25 over a fixed list of chunk texts; row i of the index is chunk i."""
+    """BM25 over a fixed list of chunk texts (row i of the index is chunk i), plus the compound parts of its words."""
 
-    def __init__(self, bm25) -> None:
-        self._bm25 = bm25
+    def __init__(self, bm25, parts: Mapping[str, Sequence[str]]) -> None:
+        self._bm25, self.parts = bm25, parts
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> "LexicalIndex":
         import bm25s
 
+        from .compounds import vocabulary
+
+        per_text = [words(t) for t in texts]
+        corpus_words = [w for ws in per_text for w in ws]
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        corpus = [terms or [""] for terms in tokenize_corpus(texts)]
-        bm25.index(corpus, show_progress=False)
-        return cls(bm25)
+        bm25.index([[_term(w) for w in ws] or [""] for ws in per_text], show_progress=False)
+        return cls(bm25, compound_parts(corpus_words, vocabulary(corpus_words)))
 
     @property
     def size(self) -> int:
         return int(self._bm25.scores["num_docs"])
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (rows, scores), best first; rows with a zero score are left out."""
-        ids = [self._bm25.vocab_dict[t] for t in tokenize(query) if t in self._bm25.vocab_dict and t]
-        if not ids or self.size == 0:
+        """Top-k (rows, scores), best first; rows with a zero score are left out. A compound holding a query word
+        as a part scores PART_WEIGHT of its own BM25 (PgView.lexical scores alike)."""
+        vocab = self._bm25.vocab_dict
+        terms = tokenize(query)
+        ids = [vocab[t] for t in terms if t in vocab and t]
+        compounds = [vocab[t] for t in expand(terms, self.parts) if t in vocab]
+        if not (ids or compounds) or self.size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores = self._bm25.get_scores_from_ids(ids)
+        scores = self._bm25.get_scores_from_ids(ids) if ids else np.zeros(self.size, dtype=np.float32)
+        if compounds:
+            scores = scores + np.float32(PART_WEIGHT) * self._bm25.get_scores_from_ids(compounds)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
@@ -115,9 +129,11 @@ class LexicalIndex:
 
     def save(self, folder: Path) -> None:
         self._bm25.save(str(folder), show_progress=False)
+        (folder / PARTS_FILE).write_text(json.dumps(self.parts, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path, mmap: bool = True) -> "LexicalIndex":
         import bm25s
 
-        return cls(bm25s.BM25.load(str(folder), mmap=mmap, allow_pickle=False))
+        return cls(bm25s.BM25.load(str(folder), mmap=mmap, allow_pickle=False),
+                   json.loads((folder / PARTS_FILE).read_text(encoding="utf-8")))

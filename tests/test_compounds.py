@@ -1,11 +1,12 @@
 """German compounds in lexical search: a query word finds the compounds it is part of, with the vocabulary
-learned from the indexed texts. A small test set of compound queries, each with a chunk only a compound match finds."""
+learned from the indexed texts. A small test set of compound queries, each with a chunk only a compound match finds;
+the PostgreSQL store ranks them alike (tests/test_store_postgres.py)."""
 from __future__ import annotations
 
 import pytest
 
 from assistant.compounds import split, vocabulary
-from assistant.lexical import LexicalIndex, tokenize
+from assistant.lexical import PART_WEIGHT, LexicalIndex, compound_parts, tokenize, words
 
 CORPUS = [
     "Die Städtepartnerschaft zwischen Celle und Tjumen besteht seit 1991.",  # 0
@@ -52,3 +53,42 @@ def test_splits_use_only_words_the_corpus_knows():
 
 def test_queries_are_not_split():
     assert tokenize("Städtepartnerschaft") == ["stadtepartnerschaft"]
+
+
+def test_a_word_of_its_own_ranks_above_the_compounds_holding_it():
+    rows, scores = LexicalIndex.build(CORPUS).search("Partnerschaft", 5)
+    assert rows[0] == 4 and scores[0] > scores[1]
+
+
+def test_chunks_keep_their_plain_bm25_score_and_compounds_add_a_share_of_theirs():
+    """Splitting changes no document frequency or chunk length: chunk 4 scores as in BM25 over the plain words, and
+    the compounds score PART_WEIGHT of their own BM25 (what kept GermanQuAD at its unsplit R@1, README)."""
+    import bm25s
+
+    plain = bm25s.BM25(k1=1.2, b=0.75)
+    plain.index([tokenize(t) for t in CORPUS], show_progress=False)
+
+    def bm25(term):
+        return plain.get_scores_from_ids([plain.vocab_dict[term]])
+
+    rows, scores = LexicalIndex.build(CORPUS).search("Partnerschaft", 5)
+    got = dict(zip(rows.tolist(), scores.tolist()))
+    assert got[4] == pytest.approx(bm25("partnerschaft")[4], rel=1e-6)
+    assert got[0] == pytest.approx(PART_WEIGHT * bm25("stadtepartnerschaft")[0], rel=1e-6)
+    assert got[1] == pytest.approx(PART_WEIGHT * bm25("schulpartnerschaft")[1], rel=1e-6)
+
+
+def test_compound_parts_map_a_part_to_the_terms_holding_it():
+    corpus_words = [w for text in CORPUS for w in words(text)]
+    parts = compound_parts(corpus_words, vocabulary(corpus_words))
+    assert parts["partnerschaft"] == ["schulpartnerschaft", "stadtepartnerschaft"]
+    assert parts["klimaschutz"] == ["klimaschutzprojekt"]
+    assert "delegation" in parts and parts["delegation"] == ["wirtschaftsdelegation"]
+    assert all(term not in held for term, held in parts.items())
+
+
+def test_the_parts_are_saved_with_the_index(tmp_path):
+    LexicalIndex.build(CORPUS).save(tmp_path)
+    loaded = LexicalIndex.load(tmp_path)
+    for query, expected in COMPOUND_QUERIES:
+        assert expected in loaded.search(query, 5)[0].tolist()

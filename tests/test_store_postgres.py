@@ -141,3 +141,33 @@ def test_stale_after_a_file_changes_and_after_chunking_changes(seed_docs, pg):
     assert assistant.store.is_stale(seed_docs, ChunkParams(sentences_per_chunk=3))
     shutil.copy(next(seed_docs.iterdir()), seed_docs / "copy.txt")
     assert assistant.store.is_stale(seed_docs, ChunkParams())
+
+
+def test_compound_queries_rank_alike_in_both_stores_also_after_a_later_document(tmp_path, pg):
+    """Compound parts (lexical.compound_parts) are kept in qc_parts and scored in SQL as bm25s scores them; a document
+    synced later is split with the words stored before it."""
+    from test_compounds import COMPOUND_QUERIES, CORPUS
+
+    docs = tmp_path / "compounds"
+    docs.mkdir()
+    for i, text in enumerate(CORPUS):
+        (docs / f"c{i}.txt").write_text(text, encoding="utf-8")
+    embedder = FakeEmbedder()
+    postgres = pg_assistant(docs, pg, embedder)
+    postgres.update()
+    (docs / "later.txt").write_text("Die Hochschulpartnerschaft mit Tomsk beginnt im Herbst.", encoding="utf-8")
+    postgres.update()
+    folder = Assistant(docs, tmp_path / "index", embedder)
+    folder.update()
+    for query in sorted({q for q, _ in COMPOUND_QUERIES}):
+        f_rows, f_scores = folder.index.lexical(query, 50)
+        with postgres.index.reading() as view:
+            p_rows, p_scores = view.lexical(query, 50)
+            p_chunks = view.chunks(list(p_rows))
+        f_found = {c.doc_id: s for c, s in zip(folder.index.chunks(list(f_rows)), f_scores)}
+        p_found = {c.doc_id: s for c, s in zip(p_chunks, p_scores)}
+        assert p_found.keys() == f_found.keys(), query
+        assert all(abs(p_found[d] - f_found[d]) < 1e-4 * max(f_scores) for d in f_found), query
+    with postgres.index.reading() as view:
+        found = {c.doc_id for c in view.chunks(list(view.lexical("Partnerschaft", 50)[0]))}
+    assert found == {"c0.txt", "c1.txt", "c4.txt", "later.txt"}  # the later Hochschulpartnerschaft too

@@ -26,7 +26,8 @@ from ..lexical import LexicalIndex
 from ..records import Chunk, Document, DocumentInfo, IndexReport
 from .base import ChunkParams, IndexDamaged, IndexMissing, IndexProblem, Progress, check_model, one_line
 
-FORMAT_VERSION = 3  # 2: sentence vectors; chunk vectors are their means. 3: documents carry title and pages
+FORMAT_VERSION = 4  # 2: sentence vectors; chunk vectors are their means. 3: documents carry title and pages.
+# 4: BM25 over the chunks' own words, compound parts beside it (bm25/compound_parts.json)
 
 
 class SentenceVectors:

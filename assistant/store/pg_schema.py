@@ -11,7 +11,8 @@ import struct
 
 import numpy as np
 
-FORMAT = 2  # of the tables below; a collection built with another format is rebuilt (2: compound parts indexed)
+FORMAT = 3  # of the tables below; a collection built with another format is rebuilt
+# (2: compound parts indexed in the chunks; 3: chunks hold their own words only, compounds found through qc_parts)
 
 SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS vector;
@@ -50,8 +51,11 @@ CREATE TABLE IF NOT EXISTS qc_terms (
 CREATE TABLE IF NOT EXISTS qc_embedding_cache (
     model text NOT NULL, hash text NOT NULL, vec bytea NOT NULL, PRIMARY KEY (model, hash)
 );
-CREATE TABLE IF NOT EXISTS qc_words (      -- words seen per collection: compound heads (lexical.tokenize_corpus)
+CREATE TABLE IF NOT EXISTS qc_words (      -- words seen per collection: compound heads (compounds.split)
     collection text NOT NULL, word text NOT NULL, PRIMARY KEY (collection, word)
+);
+CREATE TABLE IF NOT EXISTS qc_parts (      -- part term -> a term holding it as a compound part (lexical.compound_parts)
+    collection text NOT NULL, part text NOT NULL, term text NOT NULL, PRIMARY KEY (collection, part, term)
 );
 """
 

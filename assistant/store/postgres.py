@@ -18,7 +18,7 @@ from typing import Iterator
 import numpy as np
 
 from ..documents import scan_folder
-from ..lexical import tokenize
+from ..lexical import PART_WEIGHT, tokenize
 from ..records import Chunk, Document, DocumentInfo, IndexReport
 from .base import ChunkParams, IndexDamaged, IndexMissing, Progress, check_model
 from .pg_connect import Connections, describe_url
@@ -78,8 +78,15 @@ class PgView:
         counts = Counter(t for t in tokenize(question) if t)
         if not counts or not self.size:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        found = sorted(self._conn.execute("SELECT df, term FROM qc_terms WHERE collection = %s AND term = ANY(%s)",
-                                          [self._c, list(counts)]).fetchall())
+        # each found term with the query term it came from: itself, or a part it holds (lexical.compound_parts)
+        sources = self._conn.execute(
+            """SELECT q.source, t.term, t.df FROM (SELECT s AS source, s AS term FROM unnest(%(q)s::text[]) AS s
+                 UNION ALL SELECT part, term FROM qc_parts WHERE collection = %(c)s AND part = ANY(%(q)s)) q
+               JOIN qc_terms t ON t.collection = %(c)s AND t.term = q.term""", {"q": list(counts), "c": self._c}).fetchall()
+        factor: Counter = Counter()  # as LexicalIndex.search: a compound holding a query term counts PART_WEIGHT
+        for source, term, _ in sources:
+            factor[term] += counts[source] * (1.0 if source == term else PART_WEIGHT)
+        found = sorted({(df, term) for _, term, df in sources})
         chosen, matched = [], 0
         for df, term in found:
             if chosen and matched + df > LEXICAL_BUDGET:
@@ -88,7 +95,7 @@ class PgView:
             matched += df
         if not chosen:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        weights = [counts[t] * math.log(1 + (self.size - df + 0.5) / (df + 0.5)) for df, t in found]
+        weights = [factor[t] * math.log(1 + (self.size - df + 0.5) / (df + 0.5)) for df, t in found]
         query = " | ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in chosen)
         rows = self._conn.execute(
             """SELECT c.id, sum(q.w * u.tf / (u.tf + %(k1)s * (1 - %(b)s + %(b)s * c.n_terms / %(avgdl)s))) AS score
@@ -292,7 +299,7 @@ class PostgresStore:
     def drop(self) -> None:
         def job(conn):
             with conn.transaction():
-                for table in ("qc_chunks", "qc_sentences", "qc_terms", "qc_words", "qc_documents"):
+                for table in ("qc_chunks", "qc_sentences", "qc_terms", "qc_words", "qc_parts", "qc_documents"):
                     conn.execute(f"DELETE FROM {table} WHERE collection = %s", [self.collection])
                 conn.execute("DELETE FROM qc_collections WHERE name = %s", [self.collection])
 

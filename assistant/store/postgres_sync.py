@@ -17,7 +17,7 @@ import numpy as np
 from ..documents import scan_folder
 from ..documents.health import health_report
 from ..compounds import vocabulary
-from ..lexical import tokenize_corpus, words
+from ..lexical import compound_parts, tokenize, words
 from ..records import IndexReport
 from .base import ChunkParams, IndexBusy, IndexProblem, Progress, check_model, pause_for_crash_tests
 from .pg_schema import FORMAT, HalfVec, TsVec, hnsw_index_sql
@@ -102,7 +102,7 @@ def apply_changes(conn, c: str, changes: Changes, chunks: list, table: SentenceT
     df: Counter = Counter()
     gone = changes.changed + changes.removed
     if rebuild:
-        for name in ("qc_chunks", "qc_sentences", "qc_terms", "qc_words", "qc_documents"):
+        for name in ("qc_chunks", "qc_sentences", "qc_terms", "qc_words", "qc_parts", "qc_documents"):
             conn.execute(f"DELETE FROM {name} WHERE collection = %s", [c])
     elif gone:
         df.subtract(dict(conn.execute(
@@ -126,18 +126,22 @@ def apply_changes(conn, c: str, changes: Changes, chunks: list, table: SentenceT
             copy.write_row([c, sentence_base + row, doc_id, HalfVec(vectors[row])])
     means = chunk_vectors(vectors, table) if len(chunks) else np.zeros((0, dim), np.float32)
     # the folder store splits compounds with the whole corpus's words; here: the new chunks' words plus those stored
-    # (earlier chunks are not re-split when a later document brings a new head word)
+    # (words stored earlier are not split again when a later document brings a new head word)
     stored = frozenset(r[0] for r in conn.execute("SELECT word FROM qc_words WHERE collection = %s", [c]).fetchall())
-    chunk_terms = tokenize_corpus([chunk.text for chunk in chunks], stored)
-    fresh_words = sorted(vocabulary(w for chunk in chunks for w in words(chunk.text)) - stored)
+    new_words = [w for chunk in chunks for w in words(chunk.text)]
+    fresh_words = sorted(vocabulary(new_words) - stored)
     if fresh_words:
         conn.execute("INSERT INTO qc_words (collection, word) SELECT %s, unnest(%s::text[]) ON CONFLICT DO NOTHING",
                      [c, fresh_words])
+    pairs = [(part, term) for part, terms in compound_parts(new_words, stored | vocabulary(new_words)).items() for term in terms]
+    if pairs:
+        conn.execute("INSERT INTO qc_parts (collection, part, term) SELECT %s, p, t FROM unnest(%s::text[], %s::text[]) AS x(p, t) "
+                     "ON CONFLICT DO NOTHING", [c, [p for p, _ in pairs], [t for _, t in pairs]])
     with conn.cursor().copy("COPY qc_chunks (collection, id, doc_id, start, stop, sentences, dim, embedding, terms, n_terms) "
                             "FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(["text", "int8", "text", "int4", "int4", "jsonb", "int4", "halfvec", "tsvector", "int4"])
         for i, (chunk, own) in enumerate(zip(chunks, table.per_chunk)):
-            tokens = chunk_terms[i]
+            tokens = tokenize(chunk.text)
             terms = TsVec(tokens)
             df.update(terms.positions.keys())
             copy.write_row([c, chunk_base + i, chunk.doc_id, chunk.start, chunk.end,
