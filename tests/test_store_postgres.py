@@ -171,3 +171,14 @@ def test_compound_queries_rank_alike_in_both_stores_also_after_a_later_document(
     with postgres.index.reading() as view:
         found = {c.doc_id for c in view.chunks(list(view.lexical("Partnerschaft", 50)[0]))}
     assert found == {"c0.txt", "c1.txt", "c4.txt", "later.txt"}  # the later Hochschulpartnerschaft too
+
+
+def test_a_database_set_up_by_an_older_version_gets_the_new_table(pg):
+    import psycopg
+
+    from assistant.store.pg_connect import Connections
+
+    Connections(pg.url).run(lambda conn: None)
+    with psycopg.connect(pg.url, autocommit=True) as conn:
+        conn.execute("DROP TABLE qc_parts")  # as a database set up before compound parts had a table of their own
+    assert Connections(pg.url).run(lambda conn: conn.execute("SELECT to_regclass('qc_parts')").fetchone()[0]) == "qc_parts"

@@ -66,8 +66,9 @@ class Connections:
 
         try:
             # DDL on existing tables would wait for a running sync's transaction (CREATE INDEX IF NOT EXISTS locks
-            # the table first), so a set-up database is only checked, never touched
-            ready = conn.execute("SELECT to_regclass('qc_words') IS NOT NULL AND "
+            # the table first), so a set-up database is only checked, never touched; the newest table tells whether
+            # an older version set it up (the statements only add what is missing)
+            ready = conn.execute("SELECT to_regclass('qc_parts') IS NOT NULL AND "
                                  "EXISTS (SELECT FROM pg_extension WHERE extname = 'vector')").fetchone()[0]
             if not ready:
                 with conn.transaction():

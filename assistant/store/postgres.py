@@ -78,12 +78,11 @@ class PgView:
         counts = Counter(t for t in tokenize(question) if t)
         if not counts or not self.size:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        # each found term with the query term it came from: itself, or a part it holds (lexical.compound_parts)
-        sources = self._conn.execute(
-            """SELECT q.source, t.term, t.df FROM (SELECT s AS source, s AS term FROM unnest(%(q)s::text[]) AS s
-                 UNION ALL SELECT part, term FROM qc_parts WHERE collection = %(c)s AND part = ANY(%(q)s)) q
-               JOIN qc_terms t ON t.collection = %(c)s AND t.term = q.term""", {"q": list(counts), "c": self._c}).fetchall()
-        factor: Counter = Counter()  # as LexicalIndex.search: a compound holding a query term counts PART_WEIGHT
+        sources = self._conn.execute(  # (query term, found term, df): the term itself, or a compound holding it (qc_parts)
+            "SELECT q.s, t.term, t.df FROM (SELECT s, s AS term FROM unnest(%(q)s::text[]) AS s UNION ALL SELECT part, term "
+            "FROM qc_parts WHERE collection = %(c)s AND part = ANY(%(q)s)) q JOIN qc_terms t ON t.collection = %(c)s AND "
+            "t.term = q.term", {"q": list(counts), "c": self._c}).fetchall()
+        factor: Counter = Counter()  # as LexicalIndex.search: a compound counts PART_WEIGHT of its own score
         for source, term, _ in sources:
             factor[term] += counts[source] * (1.0 if source == term else PART_WEIGHT)
         found = sorted({(df, term) for _, term, df in sources})
