@@ -80,6 +80,13 @@ SENTENCE_FEATURES = (
     "keywords_present", "cosine_rank", "bigram_overlap", "best_in_passage", "unit_asked", "unit_match",
     "dictionary_overlap", "dictionary_overlap_english", "answer_distance",
 )
+# Match features that also enter relative to the question's other candidates (minus the best, minus the mean):
+# trees scoring one sentence at a time cannot see that a 0.5 overlap is the best on offer for this question.
+# Measured with 5 article folds (top-1 sentence holds the answer): XQuAD DE .788 → .793, EN .717 → .741,
+# GermanQuAD .637 → .666 (ranks of the same features added nothing).
+RELATIVE = ("overlap", "idf_overlap", "fuzzy_overlap", "dictionary_overlap", "type_match", "answer_distance",
+            "keywords_present", "bigram_overlap", "english_fuzzy", "dictionary_overlap_english", "neighbour_overlap")
+SENTENCE_FEATURES = (*SENTENCE_FEATURES, *(f"{n}_below_best" for n in RELATIVE), *(f"{n}_above_mean" for n in RELATIVE))
 
 
 def word_hits(stems_per_word: Sequence[frozenset[str]], terms: set[str]) -> list[bool]:
@@ -138,7 +145,16 @@ def sentence_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
         hits = word_hits(stems, terms)
         share = sum(hits) / len(hits) if hits else 0.0
         rows[-1] += [share, english * share, answer_distance(q.kind, s.text, stems)]
-    return rows
+    return with_relative(rows)
+
+
+def with_relative(rows: list[list[float]]) -> list[list[float]]:
+    """Append the RELATIVE columns: each value minus the best and minus the mean over this question's candidates."""
+    columns = [SENTENCE_FEATURES.index(n) for n in RELATIVE]
+    values = [[row[c] for c in columns] for row in rows]
+    best = [max(col) for col in zip(*values)]
+    mean = [sum(col) / len(col) for col in zip(*values)]
+    return [row + [v - b for v, b in zip(vals, best)] + [v - m for v, m in zip(vals, mean)] for row, vals in zip(rows, values)]
 
 
 QUESTION_FEATURES = (
