@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from assistant.answer.compose import compose
-from assistant.answer.features import type_match
+from assistant.answer.features import RELATIVE, SENTENCE_FEATURES, type_match, with_relative
 from assistant.answering import BadQuestion, Candidate, MAX_QUESTION_CHARS, NOT_FOUND, clean_question, is_heading, verified_citations
 from assistant.language import detect_language
 from assistant.lexical import LexicalIndex, fold, tokenize
@@ -90,3 +90,18 @@ def test_only_follow_ups_that_refer_back_are_read_with_the_previous_question():
     assert Assistant.retrieval_text("Und wann war das?", []) == "Und wann war das?"
     own = "Welche Städtepartnerschaften gibt es mit der Ukraine?"
     assert Assistant.retrieval_text(own, history) == own
+
+
+def test_relative_sentence_features_compare_each_candidate_with_the_best_and_the_mean():
+    base = len(SENTENCE_FEATURES) - 2 * len(RELATIVE)
+    overlap = SENTENCE_FEATURES.index("overlap")
+    rows = [[0.0] * base for _ in range(3)]
+    for row, value in zip(rows, (0.5, 0.25, 0.0)):
+        row[overlap] = value
+    out = with_relative(rows)
+    assert all(len(r) == len(SENTENCE_FEATURES) for r in out)
+    below = SENTENCE_FEATURES.index("overlap_below_best")
+    above = SENTENCE_FEATURES.index("overlap_above_mean")
+    assert [r[below] for r in out] == [0.0, -0.25, -0.5]  # the best candidate is 0 below the best
+    assert [r[above] for r in out] == [0.25, 0.0, -0.25]
+    assert [r[:base] for r in out] == rows  # the absolute features are kept as they were
