@@ -1,11 +1,10 @@
-"""The fitted answer model: three logistic scorers (sentence answers? question answerable? span is the
-answer?) and the per-language answerability thresholds, read from a JSON file that
+"""The fitted answer model: three scorers (sentence answers? question answerable? span is the answer?) and the per-language answerability thresholds, read from a JSON file that
 `scripts/train_answerer.py` writes. Pure numpy at question time; no pickle anywhere."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -45,28 +44,42 @@ class Trees:
     """A boosted tree ensemble (fitted by scikit-learn's HistGradientBoostingClassifier): logit = base + Σ leaf values.
 
     Each tree is stored as parallel lists (feature, threshold, left, right, value, leaf); rows go left when
-    `x[feature] <= threshold`. Evaluated level by level over all rows at once, so 100 trees cost ~1 ms."""
+    `x[feature] <= threshold`. All trees walk at once, one level per step (leaves point to themselves), so 120
+    trees cost a dozen numpy steps instead of one loop per tree."""
 
     names: tuple[str, ...]
     base: float
     trees: tuple[tuple[np.ndarray, ...], ...]
 
+    @cached_property
+    def _packed(self) -> tuple[np.ndarray, ...]:
+        """The trees padded to one [tree, node] array per field; a leaf's children are itself."""
+        width = max(len(t[0]) for t in self.trees)
+
+        def field(i: int, fill, dtype) -> np.ndarray:
+            out = np.full((len(self.trees), width), fill, dtype=dtype)
+            for k, tree in enumerate(self.trees):
+                out[k, : len(tree[i])] = tree[i]
+            return out
+
+        feature, threshold, value = field(0, 0, np.int64), field(1, 0.0, np.float64), field(4, 0.0, np.float64)
+        leaf = field(5, True, bool)
+        own = np.broadcast_to(np.arange(width), leaf.shape)
+        left, right = np.where(leaf, own, field(2, 0, np.int64)), np.where(leaf, own, field(3, 0, np.int64))
+        return feature, threshold, left, right, value, leaf
+
     def logits(self, rows: Sequence[Sequence[float]]) -> np.ndarray:
         if not len(rows):
             return np.zeros(0)
         x = np.asarray(rows, dtype=np.float64)
-        out = np.full(len(x), self.base)
-        index = np.arange(len(x))
-        for feature, threshold, left, right, value, leaf in self.trees:
-            node = np.zeros(len(x), dtype=np.int64)
-            while True:
-                inner = ~leaf[node]
-                if not inner.any():
-                    break
-                goes_left = x[index, feature[node]] <= threshold[node]
-                node = np.where(inner, np.where(goes_left, left[node], right[node]), node)
-            out += value[node]
-        return out
+        feature, threshold, left, right, value, leaf = self._packed
+        tree = np.arange(len(self.trees))[None, :]
+        row = np.arange(len(x))[:, None]
+        node = np.zeros((len(x), len(self.trees)), dtype=np.int64)
+        while not leaf[tree, node].all():
+            goes_left = x[row, feature[tree, node]] <= threshold[tree, node]
+            node = np.where(goes_left, left[tree, node], right[tree, node])
+        return self.base + value[tree, node].sum(axis=1)
 
     def to_json(self) -> dict:
         return {"features": list(self.names), "base": round(self.base, 6), "trees": [
