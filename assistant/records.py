@@ -142,6 +142,11 @@ class FileHealth:
         return {"file": self.file, "pages": self.pages, "chars": self.chars, "language": self.language,
                 "ocr_pages": list(self.ocr_pages), "warnings": list(self.warnings)}
 
+    @classmethod
+    def from_json(cls, data: dict) -> "FileHealth":
+        return cls(str(data["file"]), int(data["pages"]), int(data["chars"]), str(data["language"]),
+                   tuple(int(p) for p in data.get("ocr_pages", ())), tuple(str(w) for w in data.get("warnings", ())))
+
 
 @dataclass(frozen=True)
 class IndexReport:
@@ -175,17 +180,41 @@ class IndexReport:
             "full": self.full,
         }
 
+    @classmethod
+    def from_json(cls, data: dict) -> "IndexReport":
+        """The inverse of `to_json` (its derived "warnings" list is ignored), for a report another process stored."""
+        return cls(
+            added=tuple(map(str, data["added"])), changed=tuple(map(str, data["changed"])),
+            removed=tuple(map(str, data["removed"])), unchanged=int(data["unchanged"]), chunks=int(data["chunks"]),
+            embedded_chunks=int(data["embedded_chunks"]), seconds=float(data["seconds"]),
+            skipped=tuple(Skipped(str(s["file"]), str(s["reason"])) for s in data.get("skipped", ())),
+            embedded_sentences=int(data.get("embedded_sentences", 0)),
+            health=tuple(FileHealth.from_json(h) for h in data.get("health", ())), full=bool(data.get("full", False)),
+        )
+
 
 @dataclass(frozen=True)
 class IndexRun:
     """One index update as the UI's report panel shows it: when, who started it, and its report or its problem.
 
-    `source`: "rebuild" (the button, a full rebuild), "upload", "delete", "watcher" (the folder watcher) or "start"."""
+    `source`: "rebuild" (the button, a full rebuild), "upload", "delete", "watcher" (the folder watcher), "start", or
+    "other": an update another process (the CLI, `assistant watch`, another app) stored with the index."""
 
     at: float  # unix time it ended
     source: str
     report: IndexReport | None = None
     error: str | None = None
+
+    def to_json(self) -> dict:
+        return {"at": self.at, "source": self.source, "report": self.report.to_json() if self.report else None,
+                "error": self.error}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "IndexRun":
+        report = data.get("report")
+        error = data.get("error")
+        return cls(float(data["at"]), str(data["source"]), IndexReport.from_json(report) if report is not None else None,
+                   None if error is None else str(error))
 
 
 @dataclass(frozen=True)

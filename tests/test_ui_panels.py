@@ -187,6 +187,21 @@ def test_report_panel_shows_the_last_run_whole_with_who_ran_it() -> None:
     assert_inert(failed)
 
 
+def test_report_panel_weighs_this_process_run_against_the_store_kept_one() -> None:
+    health = (FileHealth("scan.pdf", 3, 900, "de", (2, 3), ("page 1 is empty",)),)
+    report = IndexReport(("scan.pdf",), ("a.txt",), ("alt.txt",), 4, 40, 3, 2.5, (Skipped("leer.pdf", "not a PDF"),),
+                         embedded_sentences=7, health=health, full=True)
+    stored = IndexRun.from_json(IndexRun(1000.0, "other", report).to_json())
+    assert stored == IndexRun(1000.0, "other", report)  # what a store keeps reads back whole
+    runs = LastRun()
+    assert runs.newest(None) is None and runs.newest(stored) == stored
+    runs.record(IndexRun(999.0, "upload", IndexReport((), (), (), 5, 9, 0, 0.1, ())))
+    assert runs.newest(stored) == stored  # another process updated the index later
+    runs.record(IndexRun(1000.0, "rebuild", report))
+    assert runs.newest(stored).source == "rebuild"  # the store's copy of this process's own run: ours knows who asked
+    assert "anderer Prozess" in render_last_run(stored, "de") and "another process" in render_last_run(stored, "en")
+
+
 def test_rebuilder_waits_for_a_build_held_elsewhere() -> None:
     from assistant.index import IndexBusy
 

@@ -19,7 +19,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from ..records import Chunk, Document, DocumentInfo, IndexReport
+from ..records import Chunk, Document, DocumentInfo, IndexReport, IndexRun
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total): stage is "files" or "chunks"
 
@@ -83,6 +83,20 @@ def check_model(manifest: dict, model_id: str) -> None:
         )
 
 
+def stored_run(report: IndexReport) -> dict:
+    """What a store keeps of its newest update, so a UI in another process can show it (its source: "other")."""
+    return IndexRun(time.time(), "other", report).to_json()
+
+
+def run_from_stored(data: object) -> IndexRun | None:
+    """The stored update, or None when it is missing or unreadable (an index written by an older version)."""
+    try:
+        run = IndexRun.from_json(data)  # type: ignore[arg-type]
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None
+    return run if run.report is not None else None
+
+
 class IndexView(Protocol):
     """The reads one question makes; row ids are the store's own and mean nothing outside it."""
 
@@ -124,3 +138,4 @@ class Store(Protocol):
     def update(self, docs_dir: Path, embedder, chunk_params: ChunkParams, full: bool = False,
                progress: Progress | None = None) -> IndexReport: ...
     def drop(self) -> None: ...  # remove the whole index (eval's temporary collections)
+    def last_report(self) -> IndexRun | None: ...  # the live state's update, whoever ran it; None if not stored

@@ -2,7 +2,8 @@
 
 Layout of `index/`:
     CURRENT              name of the live generation folder (replaced atomically)
-    gen-<id>/            one complete index: manifest.json, store.sqlite, vectors.faiss, sentences.npy, bm25/
+    gen-<id>/            one complete index: manifest.json, store.sqlite, vectors.faiss, sentences.npy, bm25/,
+                         report.json (the IndexReport of the update that wrote it; absent in older indexes)
     cache/embeddings.sqlite   vectors by (model id, sha256 of sentence text): unchanged text is never re-embedded
     .lock                flock held while building; the kernel drops it when a builder dies
 
@@ -23,11 +24,12 @@ import numpy as np
 
 from ..documents import scan_folder
 from ..lexical import LexicalIndex
-from ..records import Chunk, Document, DocumentInfo, IndexReport
-from .base import ChunkParams, IndexDamaged, IndexMissing, IndexProblem, Progress, check_model, one_line
+from ..records import Chunk, Document, DocumentInfo, IndexReport, IndexRun
+from .base import ChunkParams, IndexDamaged, IndexMissing, IndexProblem, Progress, check_model, one_line, run_from_stored
 
 FORMAT_VERSION = 4  # 2: sentence vectors; chunk vectors are their means. 3: documents carry title and pages.
 # 4: BM25 over the chunks' own words, compound parts beside it (bm25/compound_parts.json)
+REPORT_FILE = "report.json"  # optional: an index without it (older versions) works, its UI just cannot show the report
 
 
 class SentenceVectors:
@@ -257,6 +259,14 @@ class FolderStore:
         from .folder_build import update_index
 
         return update_index(docs_dir, self.index_dir, embedder, chunk_params, full=full, progress=progress)
+
+    def last_report(self) -> IndexRun | None:
+        """The live generation's update, whoever ran it; None for an index written before reports were kept."""
+        try:
+            folder = current_generation(self.index_dir)
+            return run_from_stored(json.loads((folder / REPORT_FILE).read_text(encoding="utf-8"))) if folder else None
+        except (OSError, ValueError):  # missing, half-written by hand, or removed by a newer build meanwhile
+            return None
 
     def drop(self) -> None:
         import shutil

@@ -18,8 +18,8 @@ from ..documents import scan_folder
 from ..documents.health import health_report
 from ..lexical import LexicalIndex
 from ..records import Chunk, IndexReport
-from .base import ChunkParams, IndexBusy, IndexProblem, Progress, check_model, pause_for_crash_tests
-from .folder import FORMAT_VERSION, current_generation
+from .base import ChunkParams, IndexBusy, IndexProblem, Progress, check_model, pause_for_crash_tests, stored_run
+from .folder import FORMAT_VERSION, REPORT_FILE, current_generation
 from .sync import (SentenceTable, chunk_vectors, embed_missing, read_changes, sentence_table, skipped_files,
                    vectors_from_rows)
 
@@ -244,19 +244,30 @@ def update_index(
         name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         tmp_folder = index_dir / f"{name}.tmp"
         _write_generation(tmp_folder, manifest, documents, chunks, table, vectors)
+        report = IndexReport(
+            added=tuple(changes.added),
+            changed=tuple(changes.changed),
+            removed=tuple(changes.removed),
+            unchanged=len(changes.kept),
+            chunks=len(chunks),
+            embedded_chunks=embedded,
+            embedded_sentences=embedded_sentences,
+            seconds=time.monotonic() - started,
+            skipped=skipped_files(skipped, changes.unreadable),
+            health=health_report([doc for doc, _ in changes.fresh.values()], {row[0]: row[1] for row in documents}),
+            full=full,
+        )
+        _write_report(tmp_folder / REPORT_FILE, report)
         final = index_dir / name
         os.replace(tmp_folder, final)
         pause_for_crash_tests("written")
         _switch_to(index_dir, final)
-    return IndexReport(
-        added=tuple(changes.added),
-        changed=tuple(changes.changed),
-        removed=tuple(changes.removed),
-        unchanged=len(changes.kept),
-        chunks=len(chunks),
-        embedded_chunks=embedded,
-        embedded_sentences=embedded_sentences,
-        seconds=time.monotonic() - started,
-        skipped=skipped_files(skipped, changes.unreadable),
-        health=health_report([doc for doc, _ in changes.fresh.values()], {row[0]: row[1] for row in documents}),
-    )
+    return report
+
+
+def _write_report(path: Path, report: IndexReport) -> None:
+    """The generation's own report, for the report panel of a UI in another process (FolderStore.last_report)."""
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(stored_run(report), fh, ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())

@@ -66,9 +66,9 @@ class Connections:
 
         try:
             # DDL on existing tables would wait for a running sync's transaction (CREATE INDEX IF NOT EXISTS locks
-            # the table first), so a set-up database is only checked, never touched; the newest table tells whether
+            # the table first), so a set-up database is only checked, never touched; the newest tables tell whether
             # an older version set it up (the statements only add what is missing)
-            ready = conn.execute("SELECT to_regclass('qc_parts') IS NOT NULL AND "
+            ready = conn.execute("SELECT to_regclass('qc_parts') IS NOT NULL AND to_regclass('qc_reports') IS NOT NULL AND "
                                  "EXISTS (SELECT FROM pg_extension WHERE extname = 'vector')").fetchone()[0]
             if not ready:
                 with conn.transaction():

@@ -12,6 +12,7 @@ import struct
 import numpy as np
 
 FORMAT = 3  # of the tables below; a collection built with another format is rebuilt
+# (tables that only add, like qc_reports, keep the format: pg_connect creates them in an older database)
 # (2: compound parts indexed in the chunks; 3: chunks hold their own words only, compounds found through qc_parts)
 
 SCHEMA = """
@@ -56,6 +57,9 @@ CREATE TABLE IF NOT EXISTS qc_words (      -- words seen per collection: compoun
 );
 CREATE TABLE IF NOT EXISTS qc_parts (      -- part term -> a term holding it as a compound part (lexical.compound_parts)
     collection text NOT NULL, part text NOT NULL, term text NOT NULL, PRIMARY KEY (collection, part, term)
+);
+CREATE TABLE IF NOT EXISTS qc_reports (    -- the newest sync's IndexRun (JSON), for UIs in other processes
+    collection text PRIMARY KEY, version bigint NOT NULL, run jsonb NOT NULL  -- version: the collection's after that sync
 );
 """
 

@@ -16,8 +16,8 @@ from typing import Iterator
 import numpy as np
 
 from ..documents import scan_folder
-from ..records import Chunk, Document, DocumentInfo, IndexReport
-from .base import ChunkParams, IndexDamaged, IndexMissing, Progress, check_model
+from ..records import Chunk, Document, DocumentInfo, IndexReport, IndexRun
+from .base import ChunkParams, IndexDamaged, IndexMissing, Progress, check_model, run_from_stored
 from .pg_connect import Connections, describe_url
 from .pg_lexical import bm25
 from .pg_schema import FORMAT, HalfVec
@@ -251,11 +251,19 @@ class PostgresStore:
 
         return sync(self, docs_dir, embedder, chunk_params, full=full, progress=progress)
 
+    def last_report(self) -> IndexRun | None:
+        """The live version's sync, whoever ran it; None when that sync kept no report (an older version ran it)."""
+        row = self.conns.run(lambda conn: conn.execute(
+            "SELECT r.run FROM qc_reports r JOIN qc_collections c ON c.name = r.collection AND c.version = r.version "
+            "WHERE r.collection = %s", [self.collection]).fetchone())
+        return run_from_stored(row[0]) if row else None
+
     def drop(self) -> None:
         def job(conn):
             with conn.transaction():
                 for table in ("qc_chunks", "qc_sentences", "qc_terms", "qc_words", "qc_parts", "qc_documents"):
                     conn.execute(f"DELETE FROM {table} WHERE collection = %s", [self.collection])
+                conn.execute("DELETE FROM qc_reports WHERE collection = %s", [self.collection])
                 conn.execute("DELETE FROM qc_collections WHERE name = %s", [self.collection])
 
         self.conns.run(job)

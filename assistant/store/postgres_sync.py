@@ -19,7 +19,7 @@ from ..documents.health import health_report
 from ..compounds import vocabulary
 from ..lexical import compound_parts, tokenize, words
 from ..records import IndexReport
-from .base import ChunkParams, IndexBusy, IndexProblem, Progress, check_model, pause_for_crash_tests
+from .base import ChunkParams, IndexBusy, IndexProblem, Progress, check_model, pause_for_crash_tests, stored_run
 from .pg_schema import FORMAT, HalfVec, TsVec, hnsw_index_sql
 from .sync import (Changes, SentenceTable, chunk_vectors, embed_missing, read_changes, sentence_table, skipped_files,
                    vectors_from_rows)
@@ -80,17 +80,31 @@ def sync(store, docs_dir: Path, embedder, chunk_params: ChunkParams, full: bool 
             rebuild = bool(previous) and not reusable
             with conn.transaction():
                 n_chunks = apply_changes(conn, c, changes, chunks, table, vectors, manifest, rebuild)
+                report = IndexReport(
+                    added=tuple(changes.added), changed=tuple(changes.changed), removed=tuple(changes.removed),
+                    unchanged=len(changes.kept), chunks=n_chunks, embedded_chunks=embedded,
+                    embedded_sentences=embedded_sentences, seconds=time.monotonic() - started,
+                    skipped=skipped_files(skipped, changes.unreadable),
+                    health=health_report([doc for doc, _ in changes.fresh.values()]),  # near-duplicates among this run's files
+                    full=full,
+                )
+                keep_report(conn, c, report)
                 pause_for_crash_tests("writing")
             pause_for_crash_tests("switched")
         finally:
             if not conn.closed and conn.info.transaction_status == 0:
                 conn.execute(_UNLOCK, [c])
-    return IndexReport(
-        added=tuple(changes.added), changed=tuple(changes.changed), removed=tuple(changes.removed),
-        unchanged=len(changes.kept), chunks=n_chunks, embedded_chunks=embedded, embedded_sentences=embedded_sentences,
-        seconds=time.monotonic() - started, skipped=skipped_files(skipped, changes.unreadable),
-        health=health_report([doc for doc, _ in changes.fresh.values()]),  # near-duplicates among this run's files
-    )
+    return report
+
+
+def keep_report(conn, c: str, report: IndexReport) -> None:
+    """In the sync's transaction: the report beside the version it made, so a reader shows it only while it is live
+    (a sync by an older version, which keeps no report, leaves it behind)."""
+    from psycopg.types.json import Jsonb
+
+    conn.execute("INSERT INTO qc_reports (collection, version, run) SELECT name, version, %s FROM qc_collections "
+                 "WHERE name = %s ON CONFLICT (collection) DO UPDATE SET version = EXCLUDED.version, run = EXCLUDED.run",
+                 [Jsonb(stored_run(report)), c])
 
 
 def apply_changes(conn, c: str, changes: Changes, chunks: list, table: SentenceTable, vectors: np.ndarray,

@@ -3,8 +3,8 @@
 Plain methods over an Assistant; `app.py` binds them to Gradio events. An upload or a deletion starts an incremental
 update right away (a folder watcher, when one runs, finds nothing left to do); the rebuild button a full one. `status_extra`
 is the hook for other status sources (e.g. a folder watcher): each callable returns a short note in the interface
-language, or "". `runs` keeps the newest update's report, whoever ran it (the watcher records into it too), for the
-report panel.
+language, or "". `runs` keeps the newest update's report of this process (the watcher records into it too); the report
+panel shows it, or the store's kept report when another process updated the index later.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from .render import esc, one_line
 from .sources import render_document
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..records import IndexRun
     from ..store.base import LiveIndex
     from ..pipeline import Assistant
     from ..uploads import UploadResult
@@ -42,6 +43,7 @@ class Documents:
         self.rebuilder = Rebuilder(lambda progress, full=False: self.assistant.update(full=full, progress=progress),
                                    busy_wait=BUSY_WAIT_S, finished=self.runs.record)
         self._meta: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {}  # (id, sha256) -> (title, page starts)
+        self._stored: tuple[str | None, IndexRun | None] = (None, None)  # (store version, its kept report)
 
     # ------------------------------------------------------------ reads of the live index, tolerant of "no index yet"
     def live_index(self) -> LiveIndex | None:
@@ -188,10 +190,25 @@ class Documents:
     def progress(self, state: RebuildState, lang: str) -> str:
         return render_progress(state.files, state.chunks, time.monotonic() - state.started, lang, state.waiting, state.full)
 
+    def stored_run(self) -> IndexRun | None:
+        """The live index's update as the store keeps it, also when another process (CLI, `assistant watch`) ran it;
+        read again only when the store's version changes. None when it keeps none (older index) or cannot be read."""
+        from ..index import IndexProblem
+
+        store = self.assistant.store
+        try:
+            version = store.version()
+            if version != self._stored[0]:
+                self._stored = (version, store.last_report() if version is not None else None)
+        except (IndexProblem, OSError):  # e.g. the database is down: the status line says so, the panel shows ours
+            return None
+        return self._stored[1]
+
     def report_panel(self, lang: str) -> str:
-        """The bars while this UI's update runs, else the newest update's whole report (button, upload, delete, watcher)."""
+        """The bars while this UI's update runs, else the newest update's whole report, whoever ran it: this process
+        (button, upload, delete, watcher, start) or another one that updated the same index."""
         state = self.rebuilder.state
-        return self.progress(state, lang) if state.running else render_last_run(self.runs.run, lang)
+        return self.progress(state, lang) if state.running else render_last_run(self.runs.newest(self.stored_run()), lang)
 
     def rebuild_note(self, lang: str) -> str:
         """What the button does, beside it: a plain note, not a warning."""

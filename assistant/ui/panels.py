@@ -106,7 +106,8 @@ def render_report(report: IndexReport, lang: str = "de") -> str:
 
 
 def render_last_run(run: IndexRun | None, lang: str = "de") -> str:
-    """The report panel: the newest update of this process, whoever ran it, with its whole report (or its problem)."""
+    """The report panel: the newest update, whoever ran it (this process or, as "other", another one), with its whole
+    report (or its problem)."""
     if run is None:
         return ""
     when = time.strftime("%H:%M:%S", time.localtime(run.at))

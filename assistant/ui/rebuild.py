@@ -19,7 +19,8 @@ BUSY_RETRY_S = 0.5
 
 class LastRun:
     """The newest finished index update of this process, whoever ran it (button, upload, delete, folder watcher, app
-    start): the report panel shows it whole, health report included, not only the status line's summary."""
+    start): the report panel shows it whole, health report included, not only the status line's summary. Updates of
+    other processes (CLI, `assistant watch`) come from the store (`Store.last_report`) and are weighed in `newest`."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -34,6 +35,16 @@ class LastRun:
     def run(self) -> IndexRun | None:
         with self._lock:
             return self._run
+
+    def newest(self, stored: IndexRun | None) -> IndexRun | None:
+        """This process's run, or the store's when that one ended later (another process updated the index since).
+
+        The store also keeps this process's own updates, a moment before `record` hears of them: a tie or a small
+        lead goes to this process's record, which knows who asked (button, upload, …)."""
+        own = self.run
+        if stored is None or (own is not None and own.at >= stored.at):
+            return own
+        return stored
 
 
 @dataclass(frozen=True)
