@@ -72,7 +72,7 @@ def sentence_label(item: dict, sentence) -> bool:
 def prepare(items: list[dict]) -> None:
     """Per item: question info, substantive candidate sentences, their features and labels, gold span rows."""
     for item in items:
-        q = analyse(item["question"])
+        q = analyse(item["question"], item["lang"])
         sentences = [s for s in candidates(item["hits"]) if is_substantive(s.text)]
         item["q"], item["sentences"] = q, sentences
         item["rows"] = sentence_features(q, item["lang"], sentences)

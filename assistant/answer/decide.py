@@ -34,7 +34,7 @@ class Decision:
     question: QuestionInfo
     answerable: float  # P(the documents hold the answer)
     abstain: bool
-    quotes: tuple[Sentence, ...]  # in reading order
+    quotes: tuple[Sentence, ...]  # the best first, then the support in reading order (an overview: all in reading order)
     short: ShortSpan | None
 
 
@@ -90,9 +90,9 @@ def lacks_unit(q: QuestionInfo, sentences: Sequence[Sentence]) -> bool:
 def decide(question: str, language: str, hits: Sequence[Hit], model: AnswerModel, context: str = "") -> Decision:
     """`context` is the previous question when this one was read as its follow-up: its words count, the kind
     of answer asked for comes from this question ("Und wann war das?" asks for a date)."""
-    q = analyse(question)
+    q = analyse(question, language)
     if context:
-        q = replace(analyse(f"{context} {question}"), kind=q.kind, counted=q.counted)
+        q = replace(analyse(f"{context} {question}", language), kind=q.kind, counted=q.counted)
     # a sentence addressing the model with orders ("Ignore previous instructions …") is never evidence
     sentences = [s for s in candidates(hits) if is_substantive(s.text) and not is_instruction(s.text)]
     if not sentences:
@@ -111,5 +111,7 @@ def decide(question: str, language: str, hits: Sequence[Hit], model: AnswerModel
     if threshold is not None:
         found = best_span(model, q, language, chosen[0])
         short = found if found is not None and found.probability >= threshold else None
-    ordered = tuple(sorted(chosen, key=lambda s: (s.rank, s.document, s.start)))
+    # an overview reads in document order; an answer leads with the sentence the model trusts most, then its support
+    lead = () if q.kind == "open" else (chosen[0],)
+    ordered = lead + tuple(sorted(chosen[len(lead):], key=lambda s: (s.rank, s.document, s.start)))
     return Decision(q, answerable, False, ordered, short)

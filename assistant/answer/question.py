@@ -10,7 +10,8 @@ from ..lexical import STOPWORDS, tokenize
 KINDS = ("date", "count", "person", "place", "which", "what", "reason", "how", "yesno", "open", "other")
 FACT_KINDS = frozenset({"date", "count", "person", "place", "which", "what"})
 
-# Order matters: the first pattern that matches names the kind ("seit wann" before "wie", "wie viele" before "wie").
+# The earliest match names the kind; at the same position the order decides ("wie viele" before "wie", "which city"
+# before "which").
 _KIND_PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple(
     (kind, re.compile(pattern, re.I))
     for kind, pattern in (
@@ -28,10 +29,10 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple(
                   r"where|in which (city|country|region|place|state)|what (city|country|region|place)|which (city|country|region))\b"),
         ("reason", r"\b(warum|weshalb|wieso|weswegen|aus welchem grund|why|for what reason)\b"),
         ("which", r"\b(welche[mnrs]?|which|what kind of|what type of|was für)\b"),
-        ("how", r"^\s*(wie|how|auf welche weise|in what way)\b"),
         ("yesno", r"^\s*(ist|sind|war|waren|hat|haben|hatte|gibt es|kann|können|wird|werden|liegt|liegen|gab es|"
                   r"is|are|were|does|do|did|has|have|had|can|could|will|would|should)\b"),
-        ("what", r"\b(was|what|wie (heißt|hieß|lautet|lautete|nennt|nannte)|what is the name|called)\b"),
+        ("what", r"\b(what|wie (heißt|hieß|lautet|lautete|nennt|nannte)|what is the name|called)\b"),
+        ("how", r"^\s*(wie|how|auf welche weise|in what way)\b"),
     )
 )
 _FUNCTION = frozenset(
@@ -54,18 +55,26 @@ class QuestionInfo:
     words: tuple[str, ...] = ()  # content words as written (lower case), for the English→German dictionary
 
 
-def question_kind(question: str) -> str:
-    for kind, pattern in _KIND_PATTERNS:
-        if pattern.search(question):
-            return kind
-    return "other"
+# German "was" asks "what" wherever it stands ("Der Westen sah den Osten als was?"); in an English question it is a verb
+_GERMAN_WAS = re.compile(r"\bwas\b", re.I)
+_WHAT_ORDER = [kind for kind, _ in _KIND_PATTERNS].index("what")
 
 
-def analyse(question: str) -> QuestionInfo:
+def question_kind(question: str, language: str = "de") -> str:
+    """The kind named by the question word that comes first ("Was macht Doctor Who, wenn …" asks "was", not "who");
+    where two patterns start at the same word, the more specific one listed first wins ("wie viele" over "wie")."""
+    found = [(m.start(), order, kind) for order, (kind, pattern) in enumerate(_KIND_PATTERNS)
+             if (m := pattern.search(question))]
+    if language != "en" and (m := _GERMAN_WAS.search(question)):
+        found.append((m.start(), _WHAT_ORDER, "what"))
+    return min(found)[2] if found else "other"
+
+
+def analyse(question: str, language: str = "de") -> QuestionInfo:
     words = [w for w in re.findall(r"\w+", question) if w.lower() not in _FUNCTION]
     counted = _COUNTED.search(question)
     counted_terms = tokenize(counted.group(1)) if counted else []
-    return QuestionInfo(question_kind(question), tuple(dict.fromkeys(tokenize(" ".join(words)))),
+    return QuestionInfo(question_kind(question, language), tuple(dict.fromkeys(tokenize(" ".join(words)))),
                         counted_terms[0] if counted_terms else None, keywords(question), unit_asked(question),
                         tuple(dict.fromkeys(w.lower() for w in words if w.lower() not in STOPWORDS and not w.isdigit())))
 
