@@ -16,12 +16,15 @@ from .select import Sentence
 
 
 
-def _matches(term: str, terms: set[str]) -> bool:
-    """Exact stem, or for longer words a shared 5-letter prefix: spellings across languages meet
-    ("hanover"/"hannover", "moscow"/"moskau" do not, "partnership"/"partnerschaft" do)."""
-    if term in terms:
-        return True
-    return len(term) >= 5 and any(len(t) >= 5 and t[:5] == term[:5] for t in terms)
+def word_hits(stems_per_word: Sequence[frozenset[str]], terms: set[str]) -> list[bool]:
+    """Per word: is one of its stems among `terms`, or, for longer words, does one share a 5-letter prefix with one?
+    Spellings across languages meet that way ("partnership"/"partnerschaft"; "hanover"/"hannover" do not)."""
+    prefixes = {t[:5] for t in terms if len(t) >= 5}
+    return [bool(stems & terms) or any(len(t) >= 5 and t[:5] in prefixes for t in stems) for stems in stems_per_word]
+
+
+def _singles(terms: Sequence[str]) -> list[frozenset[str]]:
+    return [frozenset((t,)) for t in terms]
 
 
 def idf_table(texts: Sequence[str]) -> dict[str, float]:
@@ -40,7 +43,7 @@ def coverage(question_terms: Sequence[str], sentence_terms: set[str], idf: dict[
         return 0.0, 0.0, 0.0
     exact = [t in sentence_terms for t in question_terms]
     weights = [idf.get(t, math.log(len(idf) + 2)) for t in question_terms]
-    fuzzy = [_matches(t, sentence_terms) for t in question_terms]
+    fuzzy = word_hits(_singles(question_terms), sentence_terms)
     return (sum(exact) / len(exact), sum(w for w, e in zip(weights, exact) if e) / sum(weights),
             sum(fuzzy) / len(fuzzy))
 
@@ -87,12 +90,6 @@ SENTENCE_FEATURES = (
 RELATIVE = ("overlap", "idf_overlap", "fuzzy_overlap", "dictionary_overlap", "type_match", "answer_distance",
             "keywords_present", "bigram_overlap", "english_fuzzy", "dictionary_overlap_english", "neighbour_overlap")
 SENTENCE_FEATURES = (*SENTENCE_FEATURES, *(f"{n}_below_best" for n in RELATIVE), *(f"{n}_above_mean" for n in RELATIVE))
-
-
-def word_hits(stems_per_word: Sequence[frozenset[str]], terms: set[str]) -> list[bool]:
-    """Per question word: is one of its (translated) stems among the sentence's terms, or shares a 5-letter prefix?"""
-    prefixes = {t[:5] for t in terms if len(t) >= 5}
-    return [bool(stems & terms) or any(len(t) >= 5 and t[:5] in prefixes for t in stems) for stems in stems_per_word]
 
 
 def _keyword_share(keywords: Sequence[str], text: str) -> float:
@@ -174,7 +171,7 @@ def question_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
     top = order[0] if order else None
     english = float(language == "en")
     all_terms = set().union(*(set(tokenize(s.text)) for s in sentences)) if sentences else set()
-    uncovered = sum(not _matches(t, all_terms) for t in q.terms) / len(q.terms) if q.terms else 0.0
+    uncovered = sum(not hit for hit in word_hits(_singles(q.terms), all_terms)) / len(q.terms) if q.terms else 0.0
     top3 = order[:3]
     typed_unmatched = float(q.kind in ("date", "count", "person", "place") and not any(rows[i][index["type_match"]] for i in top3))
     counted_missing = float(q.counted is not None and not any(rows[i][index["counted_present"]] for i in order))
@@ -219,7 +216,7 @@ def span_features(q: QuestionInfo, language: str, text: str, spans: Sequence[Spa
     relative to the question's words (answers sit next to them but rarely repeat them)."""
     words = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\w+", text)]
     qterms = set(q.terms).union(*question_stems(q.words, language))  # English words meet German ones
-    matched = [bool(t) and _matches(t[0], qterms) for t in (tokenize(w) for _, _, w in words)]
+    matched = word_hits([frozenset(tokenize(w)[:1]) for _, _, w in words], qterms)
     word_starts = [a for a, _, _ in words]
     word_ends = [b for _, b, _ in words]
     matched_at = [i for i, m in enumerate(matched) if m]
