@@ -20,7 +20,7 @@ from ..lexical import LexicalIndex
 from ..records import Chunk, IndexReport
 from .base import ChunkParams, IndexBusy, IndexProblem, Progress, check_model, pause_for_crash_tests, stored_run
 from .folder import FORMAT_VERSION, REPORT_FILE, current_generation
-from .sync import (SentenceTable, chunk_vectors, embed_missing, read_changes, sentence_table, skipped_files,
+from .sync import (SentenceTable, chunk_vectors, embed_missing, index_report, read_changes, sentence_table,
                    vectors_from_rows)
 
 FLAT_MAX_VECTORS = 200_000  # exact search up to here; 8-bit scalar quantisation beyond (see vector_index_for)
@@ -244,19 +244,8 @@ def update_index(
         name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         tmp_folder = index_dir / f"{name}.tmp"
         _write_generation(tmp_folder, manifest, documents, chunks, table, vectors)
-        report = IndexReport(
-            added=tuple(changes.added),
-            changed=tuple(changes.changed),
-            removed=tuple(changes.removed),
-            unchanged=len(changes.kept),
-            chunks=len(chunks),
-            embedded_chunks=embedded,
-            embedded_sentences=embedded_sentences,
-            seconds=time.monotonic() - started,
-            skipped=skipped_files(skipped, changes.unreadable),
-            health=health_report([doc for doc, _ in changes.fresh.values()], {row[0]: row[1] for row in documents}),
-            full=full,
-        )
+        health = health_report([doc for doc, _ in changes.fresh.values()], {row[0]: row[1] for row in documents})
+        report = index_report(changes, len(chunks), (embedded, embedded_sentences), started, skipped, health, full)
         _write_report(tmp_folder / REPORT_FILE, report)
         final = index_dir / name
         os.replace(tmp_folder, final)

@@ -21,7 +21,7 @@ from ..lexical import compound_parts, tokenize, words
 from ..records import IndexReport
 from .base import ChunkParams, IndexBusy, IndexProblem, Progress, check_model, pause_for_crash_tests, stored_run
 from .pg_schema import FORMAT, HalfVec, TsVec, hnsw_index_sql
-from .sync import (Changes, SentenceTable, chunk_vectors, embed_missing, read_changes, sentence_table, skipped_files,
+from .sync import (Changes, SentenceTable, chunk_vectors, embed_missing, index_report, read_changes, sentence_table,
                    vectors_from_rows)
 
 BUILD_VECTOR_INDEX = True  # bulk loads (bench) build the HNSW index once at the end instead
@@ -80,14 +80,9 @@ def sync(store, docs_dir: Path, embedder, chunk_params: ChunkParams, full: bool 
             rebuild = bool(previous) and not reusable
             with conn.transaction():
                 n_chunks = apply_changes(conn, c, changes, chunks, table, vectors, manifest, rebuild)
-                report = IndexReport(
-                    added=tuple(changes.added), changed=tuple(changes.changed), removed=tuple(changes.removed),
-                    unchanged=len(changes.kept), chunks=n_chunks, embedded_chunks=embedded,
-                    embedded_sentences=embedded_sentences, seconds=time.monotonic() - started,
-                    skipped=skipped_files(skipped, changes.unreadable),
-                    health=health_report([doc for doc, _ in changes.fresh.values()]),  # near-duplicates among this run's files
-                    full=full,
-                )
+                # near-duplicates among this run's files
+                health = health_report([doc for doc, _ in changes.fresh.values()])
+                report = index_report(changes, n_chunks, (embedded, embedded_sentences), started, skipped, health, full)
                 keep_report(conn, c, report)
                 pause_for_crash_tests("writing")
             pause_for_crash_tests("switched")
@@ -143,11 +138,12 @@ def apply_changes(conn, c: str, changes: Changes, chunks: list, table: SentenceT
     # (words stored earlier are not split again when a later document brings a new head word)
     stored = frozenset(r[0] for r in conn.execute("SELECT word FROM qc_words WHERE collection = %s", [c]).fetchall())
     new_words = [w for chunk in chunks for w in words(chunk.text)]
-    fresh_words = sorted(vocabulary(new_words) - stored)
+    new_vocabulary = vocabulary(new_words)
+    fresh_words = sorted(new_vocabulary - stored)
     if fresh_words:
         conn.execute("INSERT INTO qc_words (collection, word) SELECT %s, unnest(%s::text[]) ON CONFLICT DO NOTHING",
                      [c, fresh_words])
-    pairs = [(part, term) for part, terms in compound_parts(new_words, stored | vocabulary(new_words)).items() for term in terms]
+    pairs = [(part, term) for part, terms in compound_parts(new_words, stored | new_vocabulary).items() for term in terms]
     if pairs:
         conn.execute("INSERT INTO qc_parts (collection, part, term) SELECT %s, p, t FROM unnest(%s::text[], %s::text[]) AS x(p, t) "
                      "ON CONFLICT DO NOTHING", [c, [p for p, _ in pairs], [t for _, t in pairs]])

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..chunking import chunk_text, split_sentences
 from ..documents import DocumentError, FileEntry, read_document
-from ..records import Chunk, Document, Skipped
+from ..records import Chunk, Document, FileHealth, IndexReport, Skipped
 from .base import ChunkParams, Progress, pause_for_crash_tests, text_hash
 
 EMBED_BATCH = 32  # sentences per call to the embedder
@@ -63,6 +63,16 @@ def read_changes(
             progress("files", done, len(entries))
     out.removed = sorted(set(previous) - set(out.files))
     return out
+
+
+def index_report(changes: Changes, chunks: int, embedded: tuple[int, int], started: float, skipped: list[Skipped],
+                 health: tuple[FileHealth, ...], full: bool) -> IndexReport:
+    """What one update did, as both stores report it; `embedded`: (chunks, sentences) newly embedded."""
+    return IndexReport(
+        added=tuple(changes.added), changed=tuple(changes.changed), removed=tuple(changes.removed),
+        unchanged=len(changes.kept), chunks=chunks, embedded_chunks=embedded[0], embedded_sentences=embedded[1],
+        seconds=time.monotonic() - started, skipped=skipped_files(skipped, changes.unreadable), health=health, full=full,
+    )
 
 
 def skipped_files(skipped: list[Skipped], unreadable: dict[str, dict]) -> tuple[Skipped, ...]:
