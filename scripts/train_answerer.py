@@ -4,9 +4,9 @@
     python scripts/train_answerer.py         # fit, report held-out numbers, write the JSON
 
 Three scorers (scikit-learn): boosted trees for which sentence answers and which span of the chosen sentence is
-the answer, a logistic regression for whether the question is answerable at all. Every number printed under "cross-validated" comes from
-articles the models were not fitted on (5 folds grouped by article; German and English versions of a question
-and its full/half-index copies share a fold). The answerability threshold per language is chosen on those
+the answer, a logistic regression for whether the question is answerable at all. Every number printed under
+"cross-validated" comes from articles the models were not fitted on (5 folds grouped by article; German and
+English versions of a question and its full/half-index copies share a fold). The answerability threshold per language is chosen on those
 held-out predictions: the strictest one that keeps false refusals at or below TARGET_FALSE_REFUSALS.
 """
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The fitted answer model: three scorers (sentence answers? question answerable? span is the answer?) and the per-language answerability thresholds, read from a JSON file that
-`scripts/train_answerer.py` writes. Pure numpy at question time; no pickle anywhere."""
+"""The fitted answer model: three scorers (sentence answers? question answerable? span is the answer?) and the
+per-language answerability thresholds, read from a JSON file that `scripts/train_answerer.py` writes. Pure numpy
+at question time; no pickle anywhere."""
 from __future__ import annotations
 
 import json
