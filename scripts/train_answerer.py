@@ -3,8 +3,10 @@
     python scripts/answer_data.py            # once: retrieve every development question, dump the passages
     python scripts/train_answerer.py         # fit, report held-out numbers, write the JSON
 
-Three scorers (scikit-learn): boosted trees for which sentence answers and which span of the chosen sentence is
-the answer, a logistic regression for whether the question is answerable at all. Every number printed under
+Two scorers (scikit-learn): boosted trees for which sentence answers, a logistic regression for whether the
+question is answerable at all; the span inside the chosen sentence comes from the reader (scripts/train_reader.py),
+whose probability the short-answer thresholds per question kind are chosen on. Held-out questions get their span
+from the reader fitted without their article (`python scripts/train_reader.py --folds` writes those). Every number printed under
 "cross-validated" comes from articles the models were not fitted on (5 folds grouped by article; German and
 English versions of a question and its full/half-index copies share a fold). The answerability threshold per language is chosen on those
 held-out predictions: the strictest one that keeps false refusals at or below TARGET_FALSE_REFUSALS.
@@ -25,15 +27,16 @@ from sklearn.model_selection import GroupKFold
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.answer.decide import decide  # noqa: E402
-from assistant.answer.extract import candidate_spans, segments  # noqa: E402
-from assistant.answer.features import QUESTION_FEATURES, SENTENCE_FEATURES, SPAN_FEATURES, question_features, sentence_features, span_features  # noqa: E402
+from assistant.answer.features import QUESTION_FEATURES, SENTENCE_FEATURES, question_features, sentence_features  # noqa: E402
 from assistant.answer.model import MODEL_FILE, AnswerModel, Logistic, Trees  # noqa: E402
+from assistant.answer.reader.reader import load_reader  # noqa: E402
 from assistant.answer.question import FACT_KINDS, analyse  # noqa: E402
 from assistant.answer.select import candidates  # noqa: E402
 from assistant.answering import is_substantive  # noqa: E402
 from assistant.answer.extract import english_rendering  # noqa: E402
 from assistant.evaluation import _normalise, answer_in_quotes, read_jsonl, squad_answer_metrics, token_f1  # noqa: E402
 from assistant.records import Chunk, Hit  # noqa: E402
+from train_reader import fold_of as fold_of_article  # noqa: E402
 
 TARGET_FALSE_REFUSALS = 0.08  # chosen below the 0.10 limit: held-out questions vary (0.085 gave .089 on GermanQuAD)
 # Logit gap within which further sentences are quoted too (at most 3). Measured on held-out folds (XQuAD DE/EN,
@@ -44,8 +47,8 @@ TARGET_FALSE_REFUSALS = 0.08  # chosen below the 0.10 limit: held-out questions 
 SECOND_QUOTE_MARGIN = 3.0
 SHORT_ANSWER_F1 = 0.50  # per kind, shown short answers must reach this mean held-out token F1 (right more often than not)
 MIN_SHOWN = 20  # a threshold under which fewer held-out short answers were shown is noise, not a measurement
-SPAN_LABEL_F1 = 0.8  # a span counts as the answer when its token F1 with a gold answer reaches this
 FOLDS = 5
+READER_FOLDS = Path(__file__).resolve().parents[1] / "bench" / "work" / "reader-folds"
 
 
 def load(data_dir: Path) -> list[dict]:
@@ -70,19 +73,13 @@ def sentence_label(item: dict, sentence) -> bool:
 
 
 def prepare(items: list[dict]) -> None:
-    """Per item: question info, substantive candidate sentences, their features and labels, gold span rows."""
+    """Per item: question info, substantive candidate sentences, their features and labels."""
     for item in items:
         q = analyse(item["question"], item["lang"])
         sentences = [s for s in candidates(item["hits"]) if is_substantive(s.text)]
         item["q"], item["sentences"] = q, sentences
         item["rows"] = sentence_features(q, item["lang"], sentences)
         item["labels"] = [sentence_label(item, s) for s in sentences]
-        item["span_rows"], item["span_labels"] = [], []
-        gold = next((s for s, y in zip(sentences, item["labels"]) if y), None)
-        if gold is not None and item["set"] != "seeds" and item["setting"] == "full":  # halves would repeat the same spans
-            spans = candidate_spans(gold.text)
-            item["span_rows"] = span_features(q, item["lang"], gold.text, spans, segments(gold.text))
-            item["span_labels"] = [token_f1(gold.text[s.start : s.end], item["answers"]) >= SPAN_LABEL_F1 for s in spans]
 
 
 def fit(rows, labels, names, c: float = 1.0) -> Logistic:
@@ -115,10 +112,6 @@ def fit_sentence(items):
     return fit_trees(rows, labels, SENTENCE_FEATURES)
 
 
-def fit_span(items):
-    return fit_trees([r for it in items for r in it["span_rows"]], [y for it in items for y in it["span_labels"]], SPAN_FEATURES)
-
-
 def question_row(item, sentence_model: Logistic) -> list[float]:
     logits = list(sentence_model.logits(item["rows"]))
     return question_features(item["q"], item["lang"], item["sentences"], item["rows"], logits)
@@ -138,11 +131,10 @@ def cross_validate(items: list[dict]) -> dict:
     groups = [it["group"] for it in items]
     folds = list(GroupKFold(FOLDS).split(items, groups=groups))
     q_rows: dict[int, list[float]] = {}
-    models: dict[int, tuple[Logistic, Logistic]] = {}
+    models: dict[int, Trees] = {}
     for f, (train, test) in enumerate(folds):
         sentence_model = fit_sentence([items[i] for i in train])
-        span_model = fit_span([items[i] for i in train])
-        models[f] = (sentence_model, span_model)
+        models[f] = sentence_model
         for i in test:
             q_rows[i] = question_row(items[i], sentence_model)
     # the question model is fitted on held-out sentence scores, as it will meet them at question time
@@ -158,12 +150,18 @@ def cross_validate(items: list[dict]) -> dict:
                             [items[i]["answerable"] for i in range(len(items)) if items[i]["lang"] == lang])
         for lang in ("de", "en")
     }
-    fold_models = {f: (models[f][0], question_models[f], models[f][1]) for f in models}
+    fold_models = {f: (models[f], question_models[f]) for f in models}
     return {"folds": folds, "q_rows": q_rows, "thresholds": thresholds, "fold_models": fold_models}
 
 
-def answer_model(sentence, question, span, thresholds, span_thresholds: dict[str, float]) -> AnswerModel:
-    return AnswerModel(sentence, question, span, thresholds, dict(span_thresholds), SECOND_QUOTE_MARGIN)
+def answer_model(sentence, question, thresholds, span_thresholds: dict[str, float], reader=None) -> AnswerModel:
+    return AnswerModel(sentence, question, thresholds, dict(span_thresholds), SECOND_QUOTE_MARGIN, reader)
+
+
+def held_out_reader(item: dict, readers: dict):
+    """The reader fitted without this question's article (seeds and unanswerable questions: neither fold saw them
+    as training examples with an answer in the index)."""
+    return readers[fold_of_article(item["article"]) if item.get("article") else 0]
 
 
 def outcome(item: dict, model: AnswerModel) -> dict:
@@ -243,14 +241,16 @@ def main() -> None:
     cv = cross_validate(items)
     fold_of = {i: f for f, (_, test) in enumerate(cv["folds"]) for i in test}
     all_kinds = tuple(sorted(FACT_KINDS | {"how", "reason", "other", "yesno"}))
-    probe = [outcome(items[i], answer_model(*cv["fold_models"][fold_of[i]], cv["thresholds"], {k: 0.0 for k in all_kinds}))
+    readers = {f: load_reader(READER_FOLDS / f"fold{f}.json") for f in (0, 1)}
+    probe = [outcome(items[i], answer_model(*cv["fold_models"][fold_of[i]], cv["thresholds"], {k: 0.0 for k in all_kinds},
+                                            held_out_reader(items[i], readers)))
              for i in range(len(items))]
     span_thresholds = short_answer_policy(items, probe)
     print("cross-validation done; fitting the final model", file=sys.stderr, flush=True)
     held_out = report(items, [apply_policy(r, span_thresholds) for r in probe])
     # final model: every article; the question model on held-out sentence scores, as in cross-validation
     final_q = fit([cv["q_rows"][i] for i in range(len(items))], [it["answerable"] for it in items], QUESTION_FEATURES)
-    final = answer_model(fit_sentence(items), final_q, fit_span(items), cv["thresholds"], span_thresholds)
+    final = answer_model(fit_sentence(items), final_q, cv["thresholds"], span_thresholds, load_reader())
     in_sample = report(items, [outcome(it, final) for it in items])
     args.out.write_text(json.dumps(final.to_json(), indent=1) + "\n", encoding="utf-8")
     summary = {"cross_validated": held_out, "in_sample": in_sample, "thresholds": cv["thresholds"],

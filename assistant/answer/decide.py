@@ -11,10 +11,11 @@ import numpy as np
 from ..answering import is_substantive
 from ..claims import is_instruction
 from ..records import Hit
-from .extract import candidate_spans, has_unit, segments
-from .features import question_features, sentence_features, span_features
+from .extract import has_unit
+from .features import question_features, sentence_features
 from .model import AnswerModel, sigmoid
 from .question import QuestionInfo, analyse
+from .reader import shipped_reader
 from .select import Sentence, candidates
 
 OVERVIEW_MIN, OVERVIEW_MAX = 3, 5
@@ -68,14 +69,28 @@ def supporting(sentences: Sequence[Sentence], logits: np.ndarray, margin: float)
     return chosen
 
 
-def best_span(model: AnswerModel, q: QuestionInfo, language: str, sentence: Sentence) -> ShortSpan | None:
-    spans = candidate_spans(sentence.text)
-    if not spans:
+def best_span(reader, question: str, sentence: Sentence) -> ShortSpan | None:
+    """The reader's answer inside the sentence (its neighbours read as context), trimmed of enclosing punctuation."""
+    found = reader.best_span(question, sentence.text, sentence.before, sentence.after)
+    if found is None:
         return None
-    rows = span_features(q, language, sentence.text, spans, segments(sentence.text))
-    logits = model.span.logits(rows)
-    i = int(np.argmax(logits))
-    return ShortSpan(sentence, sentence.start + spans[i].start, sentence.start + spans[i].end, float(sigmoid(logits[i])))
+    start, end, probability = found
+    start, end = trimmed(sentence.text, start, end)
+    if end <= start:
+        return None
+    return ShortSpan(sentence, sentence.start + start, sentence.start + end, probability)
+
+
+_EDGE = " \t\n,;:.!?„“”\"'«»()[]–—"
+
+
+def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span without the punctuation and brackets around it ("2023." → "2023"), as SQuAD's answers are written."""
+    while start < end and text[start] in _EDGE:
+        start += 1
+    while end > start and text[end - 1] in _EDGE:
+        end -= 1
+    return start, end
 
 
 STRICT_UNITS = frozenset({"distance", "percent"})
@@ -109,7 +124,8 @@ def decide(question: str, language: str, hits: Sequence[Hit], model: AnswerModel
     short = None
     threshold = model.span_threshold.get(q.kind)  # kinds without one get no short answer
     if threshold is not None:
-        found = best_span(model, q, language, chosen[0])
+        question_read = f"{context} {question}" if context else question
+        found = best_span(model.reader if model.reader is not None else shipped_reader(), question_read, chosen[0])
         short = found if found is not None and found.probability >= threshold else None
     # an overview reads in document order; an answer leads with the sentence the model trusts most, then its support
     lead = () if q.kind == "open" else (chosen[0],)

