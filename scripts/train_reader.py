@@ -28,7 +28,7 @@ import torch.nn as nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.answer.reader.reader import MAX_TOKENS, READER_FILE, Reader, best_pair, window  # noqa: E402
+from assistant.answer.reader.reader import MAX_TOKENS, READER_FILE, Reader, window  # noqa: E402
 from assistant.answer.reader.weights import read_e5  # noqa: E402
 from assistant.chunking import split_sentences  # noqa: E402
 from assistant.evaluation import read_jsonl, token_f1  # noqa: E402
@@ -121,15 +121,11 @@ def train(e5, items: list[dict], seed: int = 0) -> Reader:
 def evaluate(reader: Reader, items: list[dict]) -> dict[str, list[float]]:
     """Per item: token F1 and exact match of the best span inside the gold sentence."""
     out = {}
-    with torch.inference_mode():
-        for i in range(0, len(items), 32):
-            chunk = items[i:i + 32]
-            windows = [labelled(reader, ex)[0] for ex in chunk]
-            start, end = (torch.log_softmax(t, -1).numpy() for t in reader(windows))
-            for k, (ex, w) in enumerate(zip(chunk, windows)):
-                s, e, _ = best_pair(start[k], end[k], np.array(w.inside), w.offsets)
-                f1 = token_f1(ex["sentence"][s:e], ex["answers"])
-                out[(ex["set"], ex["qid"])] = (f1, float(f1 == 1.0))
+    for i in range(0, len(items), 32):
+        chunk = items[i:i + 32]
+        for ex, (s, e, _) in zip(chunk, reader.spans([labelled(reader, ex)[0] for ex in chunk])):
+            f1 = token_f1(ex["sentence"][s:e], ex["answers"])
+            out[(ex["set"], ex["qid"])] = (f1, float(f1 == 1.0))
     return out
 
 

@@ -5,7 +5,7 @@ span (reader/) is fitted apart, by `scripts/train_reader.py`."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -125,9 +125,6 @@ class AnswerModel:
         return cls(scorer_from_json(data["sentence"]), Logistic.from_json(data["question"]),
                    dict(data["answerable_threshold"]), {k: float(v) for k, v in data["span_threshold"].items()},
                    float(data["second_quote_margin"]))
-
-    def with_reader(self, reader) -> "AnswerModel":
-        return replace(self, reader=reader)
 
 
 @lru_cache(maxsize=4)

@@ -92,11 +92,13 @@ class Reader(nn.Module):
         """The likeliest answer inside `sentence` as (start, end, probability); the probability is over the whole
         window, so an answer the reader sees in a neighbour sentence lowers it."""
         w = window(self.tokenizer, self.specials, question, sentence, before, after)
-        if not any(w.inside):
-            return None
+        return self.spans([w])[0] if any(w.inside) else None
+
+    def spans(self, windows: list[Window]) -> list[tuple[int, int, float]]:
+        """best_pair of each window, read in one batch."""
         with torch.inference_mode():
-            start, end = (torch.log_softmax(t[0], -1).numpy() for t in self([w]))
-        return best_pair(start, end, np.array(w.inside), w.offsets)
+            start, end = (torch.log_softmax(t, -1).numpy() for t in self(windows))
+        return [best_pair(start[k], end[k], np.array(w.inside), w.offsets) for k, w in enumerate(windows)]
 
     def to_json(self) -> dict:
         tensors = {**{f"encoder.{k}": v for k, v in self.encoder.adapters().items()},

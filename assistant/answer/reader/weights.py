@@ -24,7 +24,6 @@ class E5File:
     pieces: list[str]
     scores: np.ndarray  # float32 log-probability per piece
     unk_score: float  # e5.c gives an unknown character the lowest piece score minus 10
-    max_piece_bytes: int
     norm: dict[int, tuple[int, ...]]  # normalization map: codepoint -> replacement codepoints
     tensors: dict[str, np.ndarray]
 
@@ -125,6 +124,5 @@ def read_e5(path: Path | None = None) -> E5File:
         values = data.view("<f4").astype(np.float32) if dtype == DTYPE_F32 else dequantize_q4(data)
         tensors[name] = values.reshape(tensor_shape(name, count, config))
 
-    lengths = np.diff(offsets)
     return E5File(config=config, pieces=pieces, scores=scores, unk_score=float(np.float32(scores.min() - 10.0)),
-                  max_piece_bytes=int(max(1, lengths.max())), norm=norm, tensors=tensors)
+                  norm=norm, tensors=tensors)
