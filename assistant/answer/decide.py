@@ -1,6 +1,6 @@
 """From retrieved passages to a decision: answerable or not, which sentences to quote, which span is the
-answer itself. Pure: the fitted model comes in as an argument, so training scores folds with the very code
-that answers questions."""
+answer itself. The fitted model (and the reader inside it) comes in as an argument, so training scores folds with
+the very code that answers questions; a model without a reader uses the shipped one, loaded once."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
