@@ -5,7 +5,7 @@
 
 Two scorers (scikit-learn): boosted trees for which sentence answers, a logistic regression for whether the
 question is answerable at all; the span inside the chosen sentence comes from the reader (scripts/train_reader.py),
-whose probability the short-answer thresholds per question kind are chosen on. Held-out questions get their span
+whose confidence (expected token F1) the short-answer thresholds per question kind are chosen on. Held-out questions get their span
 from the reader fitted without their article (`python scripts/train_reader.py --folds` writes those). Every number printed under
 "cross-validated" comes from articles the models were not fitted on (5 folds grouped by article; German and
 English versions of a question and its full/half-index copies share a fold). The answerability threshold per language is chosen on those
@@ -175,7 +175,7 @@ def outcome(item: dict, model: AnswerModel) -> dict:
     return {"answerable": item["answerable"], "abstained": d.abstain, "quotes": quotes, "short": span,
             "first_doc": first.document if first else None, "gold_doc": item["gold_doc"], "answers": item["answers"],
             "evidence": not d.abstain and any(sentence_label(item, s) for s in d.quotes), "kind": d.question.kind,
-            "span_f1": token_f1(span, item["answers"]) if span else None, "span_p": d.short.probability if d.short else None,
+            "span_f1": token_f1(span, item["answers"]) if span else None, "span_p": d.short.confidence if d.short else None,
             "quote_f1": token_f1(quotes[0], item["answers"]) if quotes else 0.0}
 
 
@@ -197,7 +197,7 @@ def report(items: list[dict], results: list[dict]) -> dict:
 
 
 def short_answer_policy(items, results) -> dict[str, float]:
-    """Per question kind, the span probability from which a short answer is shown: where showing it beats showing
+    """Per question kind, the reader confidence from which a short answer is shown: where showing it beats showing
     only the quote on held-out questions (the gain in token F1 is largest), provided the shown ones reach
     SHORT_ANSWER_F1 on average — a short answer that is wrong more often than right misleads, quote or not.
     Kinds where no threshold qualifies get no short answer."""

@@ -1,6 +1,7 @@
 """Fit the extractive reader (assistant/answer/reader/reader.json) on the development sets, cross-validated by article.
 
     python scripts/train_reader.py --folds     # 2 article folds: held-out span F1, fold readers for train_answerer
+    python scripts/train_reader.py --folds --rescore   # the same numbers from the saved fold readers (decoding changed)
     python scripts/train_reader.py             # the shipped reader, fitted on every article
 
 The reader reads "query: <question>" and a window (the sentence holding the gold answer, with its neighbours)
@@ -28,7 +29,7 @@ import torch.nn as nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.answer.reader.reader import MAX_TOKENS, READER_FILE, Reader, window  # noqa: E402
+from assistant.answer.reader.reader import CANDIDATES, MAX_TOKENS, READER_FILE, Reader, load_reader, window  # noqa: E402
 from assistant.answer.reader.weights import read_e5  # noqa: E402
 from assistant.chunking import split_sentences  # noqa: E402
 from assistant.evaluation import read_jsonl, token_f1  # noqa: E402
@@ -143,6 +144,8 @@ def main() -> None:
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
     parser.add_argument("--folds", action="store_true", help="2 article folds: held-out numbers and fold readers")
     parser.add_argument("--fold", type=int, action="append", help="with --folds: only this fold (repeatable)")
+    parser.add_argument("--rescore", action="store_true", help="with --folds: score the saved fold readers again (after a "
+                        "change of decoding) instead of fitting them")
     parser.add_argument("--out", type=Path, default=READER_FILE)
     args = parser.parse_args()
     torch.set_num_threads(2)
@@ -153,8 +156,11 @@ def main() -> None:
         FOLDS_DIR.mkdir(parents=True, exist_ok=True)
         for fold in args.fold or (0, 1):
             t0 = time.time()
-            reader = train(e5, [ex for ex in items if fold_of(ex["article"]) != fold])
-            (FOLDS_DIR / f"fold{fold}.json").write_text(json.dumps(reader.to_json()), encoding="utf-8")
+            if args.rescore:
+                reader = load_reader(FOLDS_DIR / f"fold{fold}.json")
+            else:
+                reader = train(e5, [ex for ex in items if fold_of(ex["article"]) != fold])
+                (FOLDS_DIR / f"fold{fold}.json").write_text(json.dumps(reader.to_json()), encoding="utf-8")
             scores = evaluate(reader, [ex for ex in items if fold_of(ex["article"]) == fold])
             (FOLDS_DIR / f"fold{fold}-scores.json").write_text(json.dumps([[*k, *v] for k, v in scores.items()]), encoding="utf-8")
             print(f"fold {fold}: {time.time() - t0:.0f} s {json.dumps(summary([ex for ex in items if fold_of(ex['article']) == fold], scores))}",
@@ -163,7 +169,8 @@ def main() -> None:
         if all(f.exists() for f in files):
             scores = {(a, b): (f1, em) for f in files for a, b, f1, em in json.loads(f.read_text(encoding="utf-8"))}
             result = {"held_out_2_folds_by_article": summary(items, scores), "rank": RANK, "first_adapted": FIRST_ADAPTED,
-                      "epochs": EPOCHS, "learning_rate": LEARNING_RATE, "max_tokens": MAX_TOKENS}
+                      "epochs": EPOCHS, "learning_rate": LEARNING_RATE, "max_tokens": MAX_TOKENS,
+                      "decoding": f"highest expected token F1 among the {CANDIDATES} likeliest spans"}
             REPORT.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
             print(json.dumps(result, indent=1))
         return

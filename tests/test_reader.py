@@ -61,6 +61,20 @@ def test_best_pair_stays_inside_the_sentence_and_short():
     assert (a, b) == (10, 13) and 0 < p < 1 and b - a <= MAX_SPAN
 
 
+def test_best_pair_prefers_the_span_the_likely_ones_agree_on():
+    """One isolated span is likeliest (.16), but three overlapping ones (.12 each) share most of their words: the
+    expected token F1 picks the middle of those, and the confidence is that expected F1."""
+    n = 40
+    start, end = np.full(n, -20.0), np.full(n, -20.0)
+    start[30], end[31] = np.log(0.4), np.log(0.4)
+    start[10] = start[11] = start[12] = np.log(0.2)
+    end[13] = np.log(0.6)
+    offsets = [(i, i + 1) for i in range(n)]
+    a, b, confidence = best_pair(start, end, np.ones(n, bool), offsets)
+    assert (a, b) == (11, 14)
+    assert 0.3 < confidence < 0.33  # .12 × (1 + 6/7 + 4/5)
+
+
 def test_parameters_survive_save_and_load(reader):
     from assistant.answer.reader.weights import read_e5
 

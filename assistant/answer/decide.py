@@ -27,7 +27,7 @@ class ShortSpan:
     sentence: Sentence
     start: int  # document offsets
     end: int
-    probability: float
+    confidence: float  # the reader's expected token F1 of the span
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,11 @@ def best_span(reader, question: str, sentence: Sentence) -> ShortSpan | None:
     found = reader.best_span(question, sentence.text, sentence.before, sentence.after)
     if found is None:
         return None
-    start, end, probability = found
+    start, end, confidence = found
     start, end = trimmed(sentence.text, start, end)
     if end <= start:
         return None
-    return ShortSpan(sentence, sentence.start + start, sentence.start + end, probability)
+    return ShortSpan(sentence, sentence.start + start, sentence.start + end, confidence)
 
 
 _EDGE = " \t\n,;:.!?„“”\"'«»()[]–—"
@@ -126,7 +126,7 @@ def decide(question: str, language: str, hits: Sequence[Hit], model: AnswerModel
     if threshold is not None:
         question_read = f"{context} {question}" if context else question
         found = best_span(model.reader if model.reader is not None else shipped_reader(), question_read, chosen[0])
-        short = found if found is not None and found.probability >= threshold else None
+        short = found if found is not None and found.confidence >= threshold else None
     # an overview reads in document order; an answer leads with the sentence the model trusts most, then its support
     lead = () if q.kind == "open" else (chosen[0],)
     ordered = lead + tuple(sorted(chosen[len(lead):], key=lambda s: (s.rank, s.document, s.start)))

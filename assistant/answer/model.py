@@ -1,5 +1,5 @@
 """The fitted answer model: two scorers (sentence answers? question answerable?), the per-language answerability
-thresholds and the per-kind short-answer thresholds for the reader's span probability, read from a JSON file that
+thresholds and the per-kind short-answer thresholds for the reader's span confidence, read from a JSON file that
 `scripts/train_answerer.py` writes. Pure numpy at question time; no pickle anywhere. The reader that picks the
 span (reader/) is fitted apart, by `scripts/train_reader.py`."""
 from __future__ import annotations

