@@ -1,12 +1,14 @@
 """Fit the answer model (assistant/answer/answer_model.json) on the development sets, cross-validated by article.
 
     python scripts/answer_data.py            # once: retrieve every development question, dump the passages
+    python scripts/train_judge.py --folds && python scripts/train_reader.py --folds   # fold judges and readers
     python scripts/train_answerer.py         # fit, report held-out numbers, write the JSON
 
 Two scorers (scikit-learn): boosted trees for which sentence answers, a logistic regression for whether the
-question is answerable at all; the span inside the chosen sentence comes from the reader (scripts/train_reader.py),
+question is answerable at all (its features include the judge's margins on the top sentences, which also pick the
+lead quote; scripts/train_judge.py); the span inside the chosen sentence comes from the reader (scripts/train_reader.py),
 whose confidence (expected token F1) the short-answer thresholds per question kind are chosen on. Held-out questions get their span
-from the reader fitted without their article (`python scripts/train_reader.py --folds` writes those). Every number printed under
+and their margins from the reader and judge fitted without their article. Every number printed under
 "cross-validated" comes from articles the models were not fitted on (5 folds grouped by article; German and
 English versions of a question and its full/half-index copies share a fold). The answerability threshold per language is chosen on those
 held-out predictions: the strictest one that keeps false refusals at or below TARGET_FALSE_REFUSALS.
@@ -27,9 +29,9 @@ from sklearn.model_selection import GroupKFold
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.answer.decide import decide  # noqa: E402
-from assistant.answer.features import QUESTION_FEATURES, SENTENCE_FEATURES, question_features, sentence_features  # noqa: E402
+from assistant.answer.features import JUDGED, QUESTION_FEATURES, SENTENCE_FEATURES, question_features, sentence_features  # noqa: E402
 from assistant.answer.model import MODEL_FILE, AnswerModel, Logistic, Trees  # noqa: E402
-from assistant.answer.reader.reader import load_reader  # noqa: E402
+from assistant.answer.reader.reader import JUDGE_FILE, load_reader  # noqa: E402
 from assistant.answer.question import FACT_KINDS, analyse  # noqa: E402
 from assistant.answer.select import candidates  # noqa: E402
 from assistant.answering import is_substantive  # noqa: E402
@@ -112,9 +114,25 @@ def fit_sentence(items):
     return fit_trees(rows, labels, SENTENCE_FEATURES)
 
 
-def question_row(item, sentence_model: Logistic) -> list[float]:
-    logits = list(sentence_model.logits(item["rows"]))
-    return question_features(item["q"], item["lang"], item["sentences"], item["rows"], logits)
+def question_row(item, sentence_model: Logistic, judge) -> list[float]:
+    logits = sentence_model.logits(item["rows"])
+    judged = [item["sentences"][int(i)] for i in np.argsort(-logits)[:JUDGED]]
+    margins = judge.margins(item["question"], [(s.text, s.before, s.after) for s in judged])
+    return question_features(item["q"], item["lang"], item["sentences"], item["rows"], list(logits), margins)
+
+
+class Remembered:
+    """A judge whose margins are computed once per (question, sentence): cross-validation asks for the same ones when
+    it builds the question rows and again when it decides (an e5-small pass each, ~20 ms)."""
+
+    def __init__(self, judge):
+        self.judge, self.seen = judge, {}
+
+    def margins(self, question: str, sentences: list[tuple[str, str, str]]) -> list[float]:
+        missing = [s for s in dict.fromkeys(sentences) if (question, s) not in self.seen]
+        for s, m in zip(missing, self.judge.margins(question, missing)):
+            self.seen[(question, s)] = m
+        return [self.seen[(question, s)] for s in sentences]
 
 
 def threshold_for(probabilities: list[float], answerable: list[bool]) -> float:
@@ -126,8 +144,9 @@ def threshold_for(probabilities: list[float], answerable: list[bool]) -> float:
     return float(scores[k]) - 1e-9
 
 
-def cross_validate(items: list[dict]) -> dict:
-    """Out-of-fold sentence logits → question features → out-of-fold answerability; then thresholds per language."""
+def cross_validate(items: list[dict], judges: dict) -> dict:
+    """Out-of-fold sentence logits → question features (margins from the judge that never saw the article) →
+    out-of-fold answerability; then thresholds per language."""
     groups = [it["group"] for it in items]
     folds = list(GroupKFold(FOLDS).split(items, groups=groups))
     q_rows: dict[int, list[float]] = {}
@@ -136,7 +155,7 @@ def cross_validate(items: list[dict]) -> dict:
         sentence_model = fit_sentence([items[i] for i in train])
         models[f] = sentence_model
         for i in test:
-            q_rows[i] = question_row(items[i], sentence_model)
+            q_rows[i] = question_row(items[i], sentence_model, held_out_reader(items[i], judges))
     # the question model is fitted on held-out sentence scores, as it will meet them at question time
     oof_p: dict[int, float] = {}
     question_models = {}
@@ -154,8 +173,8 @@ def cross_validate(items: list[dict]) -> dict:
     return {"folds": folds, "q_rows": q_rows, "thresholds": thresholds, "fold_models": fold_models}
 
 
-def answer_model(sentence, question, thresholds, span_thresholds: dict[str, float], reader=None) -> AnswerModel:
-    return AnswerModel(sentence, question, thresholds, dict(span_thresholds), SECOND_QUOTE_MARGIN, reader)
+def answer_model(sentence, question, thresholds, span_thresholds: dict[str, float], reader=None, judge=None) -> AnswerModel:
+    return AnswerModel(sentence, question, thresholds, dict(span_thresholds), SECOND_QUOTE_MARGIN, reader, judge)
 
 
 def held_out_reader(item: dict, readers: dict):
@@ -238,19 +257,21 @@ def main() -> None:
     args = parser.parse_args()
     items = load(args.data)
     prepare(items)
-    cv = cross_validate(items)
+    judges = {f: Remembered(load_reader(READER_FOLDS / f"judge{f}.json")) for f in (0, 1)}
+    cv = cross_validate(items, judges)
     fold_of = {i: f for f, (_, test) in enumerate(cv["folds"]) for i in test}
     all_kinds = tuple(sorted(FACT_KINDS | {"how", "reason", "other", "yesno"}))
     readers = {f: load_reader(READER_FOLDS / f"fold{f}.json") for f in (0, 1)}
     probe = [outcome(items[i], answer_model(*cv["fold_models"][fold_of[i]], cv["thresholds"], {k: 0.0 for k in all_kinds},
-                                            held_out_reader(items[i], readers)))
+                                            held_out_reader(items[i], readers), held_out_reader(items[i], judges)))
              for i in range(len(items))]
     span_thresholds = short_answer_policy(items, probe)
     print("cross-validation done; fitting the final model", file=sys.stderr, flush=True)
     held_out = report(items, [apply_policy(r, span_thresholds) for r in probe])
     # final model: every article; the question model on held-out sentence scores, as in cross-validation
     final_q = fit([cv["q_rows"][i] for i in range(len(items))], [it["answerable"] for it in items], QUESTION_FEATURES)
-    final = answer_model(fit_sentence(items), final_q, cv["thresholds"], span_thresholds, load_reader())
+    final = answer_model(fit_sentence(items), final_q, cv["thresholds"], span_thresholds, load_reader(),
+                         Remembered(load_reader(JUDGE_FILE)))
     in_sample = report(items, [outcome(it, final) for it in items])
     args.out.write_text(json.dumps(final.to_json(), indent=1) + "\n", encoding="utf-8")
     summary = {"cross_validated": held_out, "in_sample": in_sample, "thresholds": cv["thresholds"],

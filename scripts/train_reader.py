@@ -76,8 +76,11 @@ def examples(eval_dir: Path) -> list[dict]:
 
 
 def labelled(reader: Reader, ex: dict) -> tuple:
-    """(window, start token, end token); tokens -1 when the answer does not lie inside the window's sentence."""
+    """(window, start token, end token); tokens -1 when the answer does not lie inside the window's sentence, 0
+    (the [bos] token) for a sentence known not to hold it (`answer` None: the judge's negatives)."""
     w = window(reader.tokenizer, reader.specials, ex["question"], ex["sentence"], ex["before"], ex["after"])
+    if ex["answer"] is None:
+        return w, (0, 0)
     a, b = ex["answer"]
     inside = [i for i, flag in enumerate(w.inside) if flag]
     first = next((i for i in inside if w.offsets[i][1] > a), -1)
@@ -86,10 +89,10 @@ def labelled(reader: Reader, ex: dict) -> tuple:
     return w, (first, last) if ok else (-1, -1)
 
 
-def train(e5, items: list[dict], seed: int = 0) -> Reader:
+def train(e5, items: list[dict], seed: int = 0, no_answer: bool = False) -> Reader:
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    reader = Reader(e5, RANK, FIRST_ADAPTED)
+    reader = Reader(e5, RANK, FIRST_ADAPTED, no_answer)
     data = [(w, y) for w, y in (labelled(reader, ex) for ex in items) if y[0] >= 0]
     lower = [x for b in range(0, len(data), 64) for x in reader.lower_states([w for w, _ in data[b:b + 64]])]
     data = [(w, y, x) for (w, y), x in zip(data, lower)]

@@ -159,13 +159,15 @@ QUESTION_FEATURES = (
     "max_fuzzy", "uncovered", "english", "english_top_cosine", "english_top_logit", "typed_unmatched",
     "counted_missing", "n_terms", "max_keywords", "top_keywords", "n_keywords", "top_type_match", "unit_unmatched",
     "max_dictionary", "top_dictionary", "dictionary_uncovered", "english_dictionary_uncovered", "top_answer_distance",
-    "best_answer_distance",
+    "best_answer_distance", "judge_top", "judge_best", "english_judge_best",
 )
+JUDGED = 3  # the top sentences (by the sentence scorer) the judge reads
 
 
 def question_features(q: QuestionInfo, language: str, sentences: Sequence[Sentence], rows: Sequence[Sequence[float]],
-                      logits: Sequence[float]) -> list[float]:
-    """Is the answer among the candidates at all? Built from the best candidates' scores and what no candidate covers."""
+                      logits: Sequence[float], margins: Sequence[float]) -> list[float]:
+    """Is the answer among the candidates at all? Built from the best candidates' scores, what no candidate covers
+    and the judge's margins on the JUDGED best sentences (in the sentence scorer's order)."""
     index = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
     order = sorted(range(len(logits)), key=lambda i: -logits[i])
     top = order[0] if order else None
@@ -192,6 +194,7 @@ def question_features(q: QuestionInfo, language: str, sentences: Sequence[Senten
         rows[top][index["dictionary_overlap"]] if top is not None else 0.0, dictionary_uncovered, english * dictionary_uncovered,
         rows[top][index["answer_distance"]] if top is not None else 20.0,
         min((rows[i][index["answer_distance"]] for i in top3), default=20.0),
+        margins[0] if margins else -20.0, max(margins, default=-20.0), english * max(margins, default=-20.0),
     ]
 
 

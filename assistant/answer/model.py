@@ -1,7 +1,7 @@
 """The fitted answer model: two scorers (sentence answers? question answerable?), the per-language answerability
 thresholds and the per-kind short-answer thresholds for the reader's span confidence, read from a JSON file that
-`scripts/train_answerer.py` writes. Pure numpy at question time; no pickle anywhere. The reader that picks the
-span (reader/) is fitted apart, by `scripts/train_reader.py`."""
+`scripts/train_answerer.py` writes. Pure numpy; no pickle anywhere. The readers (reader/) are fitted apart: the
+judge (is the answer in this sentence?) by `scripts/train_judge.py`, the span reader by `scripts/train_reader.py`."""
 from __future__ import annotations
 
 import json
@@ -111,9 +111,10 @@ class AnswerModel:
     sentence: Logistic | Trees
     question: Logistic
     answerable_threshold: dict[str, float]  # P(answerable) below which we say "not in the documents", per language
-    span_threshold: dict[str, float]  # per question kind with short answers: reader's P(span) from which one is shown
+    span_threshold: dict[str, float]  # per question kind with short answers: reader confidence from which one is shown
     second_quote_margin: float  # a second quote is added when its logit is this close to the best one
     reader: object = field(default=None, compare=False)  # reader.Reader; None: the shipped one, loaded when first needed
+    judge: object = field(default=None, compare=False)  # reader.Reader with no_answer; None: the shipped judge
 
     def to_json(self) -> dict:
         return {"sentence": self.sentence.to_json(), "question": self.question.to_json(),

