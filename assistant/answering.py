@@ -21,15 +21,18 @@ _TOO_LONG = {
 }
 
 
+_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")  # colour and cursor codes pasted from a terminal ("\x1b[31m")
+
+
 class BadQuestion(ValueError):
     """A question we refuse politely; the message is meant for the user."""
 
 
 def clean_question(question: str, language: str = "en") -> str:
-    """Strip control characters and surrounding space; refuse empty, letterless or oversized questions."""
+    """Strip terminal codes, control characters and surrounding space; refuse empty, letterless or oversized questions."""
     if len(question) > MAX_QUESTION_CHARS:
         raise BadQuestion(_TOO_LONG[language])
-    cleaned = "".join(" " if unicodedata.category(c).startswith("C") else c for c in question)
+    cleaned = "".join(" " if unicodedata.category(c).startswith("C") else c for c in _TERMINAL_CODES.sub(" ", question))
     cleaned = re.sub(r"\s+", " ", cleaned).strip()
     if not any(c.isalnum() for c in cleaned):
         raise BadQuestion(_EMPTY)

@@ -50,6 +50,13 @@ def test_window_marks_the_sentence_and_its_offsets_slice_back(reader):
     assert len(w.ids) <= 128 and w.ids[0] == reader.specials[0] and w.ids[-1] == reader.specials[1]
 
 
+def test_window_of_a_pasted_page_as_question_still_fits_the_model(reader):
+    """A 1,800-character question is cut to MAX_QUERY tokens; the sentence is still read (position limit 512)."""
+    w = window(reader.tokenizer, reader.specials, "Wann wurden die Gespräche in Moskau geführt? " * 40,
+               "Am 4. Februar 2021 wurden die Gespräche geführt.")
+    assert len(w.ids) <= 96 and sum(w.inside) >= 8
+
+
 def test_best_pair_stays_inside_the_sentence_and_short():
     n = 40
     start, end = np.full(n, -9.0), np.full(n, -9.0)

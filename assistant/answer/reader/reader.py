@@ -23,6 +23,7 @@ JUDGE_FILE = Path(__file__).with_name("judge.json")  # the reader trained with "
 FORMAT = "quellenchat-reader/1"
 MAX_TOKENS = 96  # question + window, as in training
 MAX_SPAN = 15  # tokens of an answer
+MAX_QUERY = 48  # tokens of the question read (development questions have at most ~40; a pasted page is cut)
 CANDIDATES = 20  # likeliest spans weighed against each other when decoding
 
 
@@ -40,7 +41,7 @@ class Window:
 def window(tokenizer: Tokenizer, specials: tuple[int, int], question: str, sentence: str, before: str = "",
            after: str = "", max_tokens: int = MAX_TOKENS) -> Window:
     """The sentence, with as much of its neighbours as fits, after the question (e5's "query: "/"passage:")."""
-    query = tokenizer.ids("query: " + question) + tokenizer.ids("passage:")
+    query = tokenizer.ids("query: " + question)[:MAX_QUERY] + tokenizer.ids("passage:")
     budget = max(8, max_tokens - 2 - len(query))
     own = tokenizer.words(sentence)[:budget]
     prev = [(i, s - len(before) - 1, e - len(before) - 1) for i, s, e in tokenizer.words(before)]
