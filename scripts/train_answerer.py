@@ -28,8 +28,8 @@ from sklearn.model_selection import GroupKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.answer.decide import decide  # noqa: E402
-from assistant.answer.features import JUDGED, QUESTION_FEATURES, SENTENCE_FEATURES, question_features, sentence_features  # noqa: E402
+from assistant.answer.decide import decide, judged_margins  # noqa: E402
+from assistant.answer.features import QUESTION_FEATURES, SENTENCE_FEATURES, question_features, sentence_features  # noqa: E402
 from assistant.answer.model import MODEL_FILE, AnswerModel, Logistic, Trees  # noqa: E402
 from assistant.answer.reader.reader import JUDGE_FILE, load_reader  # noqa: E402
 from assistant.answer.question import FACT_KINDS, analyse  # noqa: E402
@@ -114,10 +114,9 @@ def fit_sentence(items):
     return fit_trees(rows, labels, SENTENCE_FEATURES)
 
 
-def question_row(item, sentence_model: Logistic, judge) -> list[float]:
+def question_row(item, sentence_model: Trees, judge) -> list[float]:
     logits = sentence_model.logits(item["rows"])
-    judged = [item["sentences"][int(i)] for i in np.argsort(-logits)[:JUDGED]]
-    margins = judge.margins(item["question"], [(s.text, s.before, s.after) for s in judged])
+    _, margins = judged_margins(judge, item["question"], item["sentences"], logits)
     return question_features(item["q"], item["lang"], item["sentences"], item["rows"], list(logits), margins)
 
 

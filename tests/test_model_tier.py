@@ -44,8 +44,8 @@ def test_german_answer_quotes_the_founding_year(e5_assistant):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "issue 9 still open: the reader (short-answer F1 .31 -> .44 on held-out English questions) points at "
-    "'Jekaterinburg in Hannover' (P .09, just above the 'which' threshold .07) instead of 'CeBIT'; the quote is right. "
+    "issue 9 still open: the reader (short-answer F1 .48 on held-out English questions) points at "
+    "'Jekaterinburg in Hannover' (confidence .14, above the 'which' threshold .08) instead of 'CeBIT'; the quote is right. "
     "Strict, so a better reader shows"))
 def test_english_question_gets_english_framing_around_german_quote(e5_assistant):
     answer = e5_assistant.ask("Which IT trade fair in Hanover did Yekaterinburg take part in during June 2018?")

@@ -97,6 +97,12 @@ def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def judged_margins(judge, question: str, sentences: Sequence[Sentence], logits: np.ndarray) -> tuple[list[int], list[float]]:
+    """The JUDGED best-scored sentences (indices, in the scorer's order) and the judge's margin on each."""
+    judged = [int(i) for i in np.argsort(-logits)[:JUDGED]]
+    return judged, judge.margins(question, [(sentences[i].text, sentences[i].before, sentences[i].after) for i in judged])
+
+
 STRICT_UNITS = frozenset({"distance", "percent"})
 
 
@@ -119,9 +125,7 @@ def decide(question: str, language: str, hits: Sequence[Hit], model: AnswerModel
     rows = sentence_features(q, language, sentences)
     logits = model.sentence.logits(rows)
     question_read = f"{context} {question}" if context else question
-    judged = [int(i) for i in np.argsort(-logits)[:JUDGED]]
-    judge = model.judge if model.judge is not None else shipped_judge()
-    margins = judge.margins(question_read, [(sentences[i].text, sentences[i].before, sentences[i].after) for i in judged])
+    judged, margins = judged_margins(model.judge if model.judge is not None else shipped_judge(), question_read, sentences, logits)
     features = question_features(q, language, sentences, rows, list(logits), margins)
     answerable = float(sigmoid(model.question.logits([features])[0]))
     if answerable < model.answerable_threshold.get(language, model.answerable_threshold["de"]) or lacks_unit(q, sentences):
