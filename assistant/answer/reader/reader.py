@@ -97,6 +97,12 @@ class Reader(nn.Module):
             x = self.encoder.eval()(ids, attention, last=self.first_adapted)
         return [x[i, : len(w.ids)].clone() for i, w in enumerate(windows)]
 
+    def log_probabilities(self, windows: list[Window]) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end log-probabilities per window and token, read in one batch."""
+        with torch.inference_mode():
+            start, end = (torch.log_softmax(t, -1).numpy() for t in self(windows))
+        return start, end
+
     def best_span(self, question: str, sentence: str, before: str = "", after: str = "") -> tuple[int, int, float] | None:
         """The answer inside `sentence` as (start, end, confidence = expected token F1); the probabilities are over
         the whole window, so an answer the reader sees in a neighbour sentence lowers the confidence."""
@@ -105,8 +111,7 @@ class Reader(nn.Module):
 
     def spans(self, windows: list[Window]) -> list[tuple[int, int, float]]:
         """best_pair of each window, read in one batch."""
-        with torch.inference_mode():
-            start, end = (torch.log_softmax(t, -1).numpy() for t in self(windows))
+        start, end = self.log_probabilities(windows)
         return [best_pair(start[k], end[k], np.array(w.inside), w.offsets) for k, w in enumerate(windows)]
 
     def margins(self, question: str, sentences: list[tuple[str, str, str]]) -> list[float]:
@@ -115,8 +120,7 @@ class Reader(nn.Module):
         if not sentences:
             return []
         windows = [window(self.tokenizer, self.specials, question, *s) for s in sentences]
-        with torch.inference_mode():
-            start, end = (torch.log_softmax(t, -1).numpy() for t in self(windows))
+        start, end = self.log_probabilities(windows)
         return [float(span_scores(start[k], end[k], np.array(w.inside)).max() - start[k][0] - end[k][0]) if any(w.inside)
                 else -20.0 for k, w in enumerate(windows)]
 
