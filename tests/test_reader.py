@@ -148,3 +148,22 @@ def test_shipped_judge_sees_no_answer_in_the_number_that_once_answered_how_many_
 
     before, sentence, after = _sentence_holding("003_cb19f3dc33687751.txt", "Eine elfköpfige Delegation")
     assert shipped_judge().margins("Wie viele Einwohner hat Omsk?", [(sentence, before, after)])[0] < 0
+
+
+def test_the_span_reader_reading_through_the_judges_frozen_layers_answers_as_it_does_alone(reader):
+    """shipped_reader() shares the judge's embeddings and lower layers and the states computed there; the spans and
+    confidences must be those of a reader with its own copy."""
+    from assistant.answer.reader import shipped_judge
+    from assistant.answer.reader.reader import READER_FILE
+    from assistant.answer.reader.weights import read_e5
+
+    judge = shipped_judge()
+    assert reader.encoder.word.data_ptr() == judge.encoder.word.data_ptr()
+    data = json.loads(READER_FILE.read_text(encoding="utf-8"))
+    alone = Reader(read_e5(), data["rank"], data["first_adapted"]).load_json(data)
+    question = "Wann wurde die Partnerschaft zwischen NRW und Dnipropetrowsk unterzeichnet?"
+    before, sentence, after = _sentence_holding("002_a8dd257f02667724.txt", "28. Februar 2023")
+    judge.margins(question, [(sentence, before, after)])  # the judge reads it first, as decide() does
+    shared, own = reader.best_span(question, sentence, before, after), alone.best_span(question, sentence, before, after)
+    assert shared[:2] == own[:2] and abs(shared[2] - own[2]) < 1e-4
+    assert "2023" in sentence[shared[0]:shared[1]]

@@ -8,10 +8,10 @@ from functools import lru_cache
 @lru_cache(maxsize=1)
 def shipped_reader():
     """The committed span reader (reader.json), loaded when first wanted: torch and the dequantized model cost ~3 s
-    and ~300 MB (app.py loads both in the background at start)."""
+    and ~300 MB (app.py loads both in the background at start); its frozen layers are the judge's."""
     from .reader import load_reader
 
-    return load_reader()
+    return load_reader().share_frozen(shipped_judge())
 
 
 @lru_cache(maxsize=1)

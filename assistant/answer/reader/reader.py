@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +27,7 @@ MAX_TOKENS = 96  # question + window, as in training
 MAX_SPAN = 15  # tokens of an answer
 MAX_QUERY = 48  # tokens of the question read (development questions have at most ~40; a pasted page is cut)
 CANDIDATES = 20  # likeliest spans weighed against each other when decoding
+REMEMBERED = 32  # windows whose frozen-layer states are kept (the span reader reads a window the judge just read)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,20 @@ class Reader(nn.Module):
         self.head = nn.Linear(e5.config["H"], 2)
         nn.init.normal_(self.head.weight, std=0.02)
         nn.init.zeros_(self.head.bias)
+        self._frozen = FrozenStates()
+
+    def share_frozen(self, other: "Reader") -> "Reader":
+        """Read through `other`'s copy of the weights below the adapters (embeddings, layers 0-5: the shipped model's
+        own, the same in both) and share the states computed there: the span reader then reads the judge's window of
+        the lead sentence from layer 6 on, and the two readers hold one embedding table (~200 MB) instead of two."""
+        if other.first_adapted != self.first_adapted:
+            raise ValueError("readers adapted from different layers do not share their frozen layers")
+        mine, theirs = self.encoder, other.encoder
+        mine.word, mine.pos, mine.token_type, mine.eln = theirs.word, theirs.pos, theirs.token_type, theirs.eln
+        for i in range(self.first_adapted):
+            mine.layers[i] = theirs.layers[i]
+        self._frozen = other._frozen
+        return self
 
     def forward(self, windows: list[Window], lower: list[torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Start and end logits per token; -1e4 outside the passage. `lower`: the frozen layers' states per window
@@ -98,9 +115,10 @@ class Reader(nn.Module):
         return [x[i, : len(w.ids)].clone() for i, w in enumerate(windows)]
 
     def log_probabilities(self, windows: list[Window]) -> tuple[np.ndarray, np.ndarray]:
-        """Start and end log-probabilities per window and token, read in one batch."""
+        """Start and end log-probabilities per window and token, read in one batch (the frozen layers' states of a
+        window read before come from memory)."""
         with torch.inference_mode():
-            start, end = (torch.log_softmax(t, -1).numpy() for t in self(windows))
+            start, end = (torch.log_softmax(t, -1).numpy() for t in self(windows, self._frozen.states(self, windows)))
         return start, end
 
     def best_span(self, question: str, sentence: str, before: str = "", after: str = "") -> tuple[int, int, float] | None:
@@ -143,6 +161,29 @@ class Reader(nn.Module):
                 values = np.frombuffer(base64.b64decode(t["float16"]), dtype="<f2").astype(np.float32)
                 own[name].copy_(torch.from_numpy(values.reshape(t["shape"])))
         return self.eval()
+
+
+class FrozenStates:
+    """The last REMEMBERED windows' states after the frozen layers, shared by the readers that share those layers."""
+
+    def __init__(self) -> None:
+        self._states: OrderedDict[tuple[int, ...], torch.Tensor] = OrderedDict()
+        self._lock = threading.Lock()  # the app answers questions in parallel threads
+
+    def states(self, reader: Reader, windows: list[Window]) -> list[torch.Tensor]:
+        keys = [tuple(w.ids) for w in windows]
+        with self._lock:
+            found = {k: self._states[k] for k in keys if k in self._states}
+        missing = [w for w, k in zip(windows, keys) if k not in found]
+        if missing:
+            found.update(zip((tuple(w.ids) for w in missing), reader.lower_states(missing)))
+        with self._lock:
+            for k in keys:
+                self._states[k] = found[k]
+                self._states.move_to_end(k)
+            while len(self._states) > REMEMBERED:
+                self._states.popitem(last=False)
+        return [found[k] for k in keys]
 
 
 def batch(windows: list[Window]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
