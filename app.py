@@ -52,10 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     assistant = make_assistant(settings)
     from assistant.answer.bilingual import lexicon  # parsed (first run only) while the index is checked
-    from assistant.answer.reader import shipped_judge, shipped_reader  # ~3 s each into torch: not on the first question
+    from assistant.answer.reader import shipped_reader  # loads the judge too (~3 s each into torch): not on the first question
 
     threading.Thread(target=lexicon, name="dictionary", daemon=True).start()
-    threading.Thread(target=lambda: (shipped_judge(), shipped_reader()), name="readers", daemon=True).start()
+    threading.Thread(target=shipped_reader, name="readers", daemon=True).start()
     note = ""
     runs = LastRun()  # the newest update's report, whoever ran it, for the UI's report panel
     try:

@@ -154,13 +154,12 @@ def test_the_span_reader_reading_through_the_judges_frozen_layers_answers_as_it_
     """shipped_reader() shares the judge's embeddings and lower layers and the states computed there; the spans and
     confidences must be those of a reader with its own copy."""
     from assistant.answer.reader import shipped_judge
-    from assistant.answer.reader.reader import READER_FILE
-    from assistant.answer.reader.weights import read_e5
+    from assistant.answer.reader.reader import READER_FILE, load_reader
 
     judge = shipped_judge()
     assert reader.encoder.word.data_ptr() == judge.encoder.word.data_ptr()
-    data = json.loads(READER_FILE.read_text(encoding="utf-8"))
-    alone = Reader(read_e5(), data["rank"], data["first_adapted"]).load_json(data)
+    alone = load_reader.__wrapped__(READER_FILE)  # not the cached (shared) one
+    assert alone.encoder.word.data_ptr() != judge.encoder.word.data_ptr()
     question = "Wann wurde die Partnerschaft zwischen NRW und Dnipropetrowsk unterzeichnet?"
     before, sentence, after = _sentence_holding("002_a8dd257f02667724.txt", "28. Februar 2023")
     judge.margins(question, [(sentence, before, after)])  # the judge reads it first, as decide() does
