@@ -38,7 +38,7 @@ from assistant.answering import is_substantive  # noqa: E402
 from assistant.answer.extract import english_rendering  # noqa: E402
 from assistant.evaluation import _normalise, answer_in_quotes, read_jsonl, squad_answer_metrics, token_f1  # noqa: E402
 from assistant.records import Chunk, Hit  # noqa: E402
-from train_reader import fold_of as fold_of_article  # noqa: E402
+from train_reader import READER_FOLDS, fold_of as fold_of_article  # noqa: E402
 
 TARGET_FALSE_REFUSALS = 0.08  # chosen below the 0.10 limit: held-out questions vary (0.085 gave .089 on GermanQuAD)
 # Logit gap within which further sentences are quoted too (at most 3). Measured on held-out folds (XQuAD DE/EN,
@@ -50,7 +50,7 @@ SECOND_QUOTE_MARGIN = 3.0
 SHORT_ANSWER_F1 = 0.50  # per kind, shown short answers must reach this mean held-out token F1 (right more often than not)
 MIN_SHOWN = 20  # a threshold under which fewer held-out short answers were shown is noise, not a measurement
 FOLDS = 5
-READER_FOLDS = Path(__file__).resolve().parents[1] / "bench" / "work" / "reader-folds"
+FOLD_MODELS = Path(__file__).resolve().parents[1] / "bench" / "work" / "reader-folds"
 
 
 def load(data_dir: Path) -> list[dict]:
@@ -177,9 +177,10 @@ def answer_model(sentence, question, thresholds, span_thresholds: dict[str, floa
 
 
 def held_out_reader(item: dict, readers: dict):
-    """The reader fitted without this question's article (seeds and unanswerable questions: neither fold saw them
-    as training examples with an answer in the index)."""
-    return readers[fold_of_article(item["article"]) if item.get("article") else 0]
+    """The reader (or judge) fitted without this question's article: span readers come in READER_FOLDS article
+    folds, judges in 2 (seeds and unanswerable questions: no fold saw them as training examples with an answer in
+    the index)."""
+    return readers[fold_of_article(item["article"], len(readers)) if item.get("article") else 0]
 
 
 def outcome(item: dict, model: AnswerModel) -> dict:
@@ -256,11 +257,11 @@ def main() -> None:
     args = parser.parse_args()
     items = load(args.data)
     prepare(items)
-    judges = {f: Remembered(load_reader(READER_FOLDS / f"judge{f}.json")) for f in (0, 1)}
+    judges = {f: Remembered(load_reader(FOLD_MODELS / f"judge{f}.json")) for f in (0, 1)}
     cv = cross_validate(items, judges)
     fold_of = {i: f for f, (_, test) in enumerate(cv["folds"]) for i in test}
     all_kinds = tuple(sorted(FACT_KINDS | {"how", "reason", "other", "yesno"}))
-    readers = {f: load_reader(READER_FOLDS / f"fold{f}.json") for f in (0, 1)}
+    readers = {f: load_reader(FOLD_MODELS / f"fold{f}.json") for f in range(READER_FOLDS)}
     probe = [outcome(items[i], answer_model(*cv["fold_models"][fold_of[i]], cv["thresholds"], {k: 0.0 for k in all_kinds},
                                             held_out_reader(items[i], readers), held_out_reader(items[i], judges)))
              for i in range(len(items))]
