@@ -43,10 +43,6 @@ def test_german_answer_quotes_the_founding_year(e5_assistant):
     _check_citations(e5_assistant, answer)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 9 still open: the reader (short-answer F1 .48 on held-out English questions) points at "
-    "'Jekaterinburg in Hannover' (confidence .14, above the 'which' threshold .08) instead of 'CeBIT'; the quote is right. "
-    "Strict, so a better reader shows"))
 def test_english_question_gets_english_framing_around_german_quote(e5_assistant):
     answer = e5_assistant.ask("Which IT trade fair in Hanover did Yekaterinburg take part in during June 2018?")
     assert answer.language == "en" and not answer.abstained
