@@ -38,6 +38,7 @@ from assistant.answering import is_substantive  # noqa: E402
 from assistant.answer.extract import english_rendering  # noqa: E402
 from assistant.evaluation import _normalise, answer_in_quotes, read_jsonl, squad_answer_metrics, token_f1  # noqa: E402
 from assistant.records import Chunk, Hit  # noqa: E402
+from train_judge import JUDGE_FOLDS  # noqa: E402
 from train_reader import READER_FOLDS, fold_of as fold_of_article  # noqa: E402
 
 TARGET_FALSE_REFUSALS = 0.08  # chosen below the 0.10 limit: held-out questions vary (0.085 gave .089 on GermanQuAD)
@@ -178,7 +179,7 @@ def answer_model(sentence, question, thresholds, span_thresholds: dict[str, floa
 
 def held_out_reader(item: dict, readers: dict):
     """The reader (or judge) fitted without this question's article: span readers come in READER_FOLDS article
-    folds, judges in 2 (seeds and unanswerable questions: no fold saw them as training examples with an answer in
+    folds, judges in JUDGE_FOLDS (seeds and unanswerable questions: no fold saw them as training examples with an answer in
     the index)."""
     return readers[fold_of_article(item["article"], len(readers)) if item.get("article") else 0]
 
@@ -257,7 +258,7 @@ def main() -> None:
     args = parser.parse_args()
     items = load(args.data)
     prepare(items)
-    judges = {f: Remembered(load_reader(FOLD_MODELS / f"judge{f}.json")) for f in (0, 1)}
+    judges = {f: Remembered(load_reader(FOLD_MODELS / f"judge{f}.json")) for f in range(JUDGE_FOLDS)}
     cv = cross_validate(items, judges)
     fold_of = {i: f for f, (_, test) in enumerate(cv["folds"]) for i in test}
     all_kinds = tuple(sorted(FACT_KINDS | {"how", "reason", "other", "yesno"}))

@@ -35,6 +35,7 @@ from assistant.evaluation import answer_in_quotes  # noqa: E402
 from train_reader import FOLDS_DIR, examples, fold_of, train  # noqa: E402
 
 REPORT = ROOT / "bench" / "judge_report.json"
+JUDGE_FOLDS = 2  # ~10 min a fold judge on 2 cores (span readers: train_reader.READER_FOLDS)
 
 
 def hard_negatives(data_dir: Path, seed: int = 0) -> list[dict]:
@@ -75,7 +76,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
     parser.add_argument("--data", type=Path, default=ROOT / "bench" / "work" / "answer-data")
-    parser.add_argument("--folds", action="store_true", help="2 article folds: fold judges and held-out numbers")
+    parser.add_argument("--folds", action="store_true", help=f"{JUDGE_FOLDS} article folds: fold judges and held-out numbers")
     parser.add_argument("--rescore", action="store_true", help="with --folds: the held-out numbers of the saved fold judges")
     parser.add_argument("--out", type=Path, default=JUDGE_FILE)
     args = parser.parse_args()
@@ -90,17 +91,17 @@ def main() -> None:
         return
     FOLDS_DIR.mkdir(parents=True, exist_ok=True)
     report = {}
-    for fold in (0, 1):
+    for fold in range(JUDGE_FOLDS):
         t0 = time.time()
         if args.rescore:
             judge = load_reader(FOLDS_DIR / f"judge{fold}.json")
         else:
-            judge = train(e5, [ex for ex in positives + negatives if fold_of(ex["article"]) != fold], no_answer=True)
+            judge = train(e5, [ex for ex in positives + negatives if fold_of(ex["article"], JUDGE_FOLDS) != fold], no_answer=True)
             (FOLDS_DIR / f"judge{fold}.json").write_text(json.dumps(judge.to_json()), encoding="utf-8")
-        report[f"fold {fold}"] = separation(judge, [ex for ex in positives if fold_of(ex["article"]) == fold],
-                                            [ex for ex in negatives if fold_of(ex["article"]) == fold])
+        report[f"fold {fold}"] = separation(judge, [ex for ex in positives if fold_of(ex["article"], JUDGE_FOLDS) == fold],
+                                            [ex for ex in negatives if fold_of(ex["article"], JUDGE_FOLDS) == fold])
         print(f"fold {fold}: {time.time() - t0:.0f} s {report[f'fold {fold}']}", file=sys.stderr, flush=True)
-    REPORT.write_text(json.dumps({"held_out_2_folds_by_article": report}, indent=1) + "\n", encoding="utf-8")
+    REPORT.write_text(json.dumps({f"held_out_{JUDGE_FOLDS}_folds_by_article": report}, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=1))
 
 

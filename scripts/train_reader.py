@@ -44,9 +44,10 @@ READER_FOLDS = 4
 REPORT = ROOT / "bench" / "reader_report.json"
 
 
-def fold_of(article: str, folds: int = 2) -> int:
-    """Article title → fold (of 2 for the judges, of READER_FOLDS for the span readers); train_answerer.py asks the
-    same for its questions (German and English versions of a question, and its full/half-index copies, share the title)."""
+def fold_of(article: str, folds: int) -> int:
+    """Article title → one of `folds` folds (READER_FOLDS for the span readers, train_judge.JUDGE_FOLDS for the
+    judges); train_answerer.py asks the same for its questions (German and English versions of a question, and its
+    full/half-index copies, share the title)."""
     return int(hashlib.md5(article.replace(" ", "_").encode("utf-8")).hexdigest(), 16) % folds
 
 
