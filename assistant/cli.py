@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     answers.add_argument("--paragraphs", type=Path, help="XQuAD/GermanQuAD paragraphs.jsonl: index these instead of --docs")
     answers.add_argument("--leave-out-half", action="store_true",
                          help="index each half of the paragraphs in turn; questions about the other half must be refused")
+    answers.add_argument("--translations", type=Path, help="with --paragraphs: JSONL {id, question_en} adding questions in "
+                         "another language (scripts/data/germanquad_questions_en.jsonl: GermanQuAD in English)")
     _common(answers)
     _llm(answers)
     return parser
@@ -224,13 +226,16 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         _require_file(args.paragraphs)
         _require_file(args.questions)
-        result = eval_squad_answers(args.paragraphs, args.questions, lambda d, i: make_assistant(settings, d, i), args.leave_out_half)
+        if args.translations is not None:
+            _require_file(args.translations)
+        result = eval_squad_answers(args.paragraphs, args.questions, lambda d, i: make_assistant(settings, d, i), args.leave_out_half,
+                                    translations=args.translations)
         out.write(json.dumps(result, indent=None if args.json else 1) + "\n")
     else:
         from .evaluation import eval_answers
 
-        if args.leave_out_half:
-            raise UsageError("--leave-out-half needs --paragraphs")
+        if args.leave_out_half or args.translations:
+            raise UsageError("--leave-out-half and --translations need --paragraphs")
         _require_file(args.questions)
         _require_folder(settings.docs_dir, "documents folder")
         with scratch_settings(settings) as scratch:

@@ -9,12 +9,20 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from .answer.extract import english_rendering
 from .records import Answer, Hit
 
 
 def read_jsonl(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+def with_translations(questions: Sequence[dict], translations: Sequence[dict]) -> list[dict]:
+    """Questions with further languages merged in by id (rows like {"id", "question_en"}): GermanQuAD's English
+    questions, translated for this project (scripts/data/germanquad_questions_en.jsonl), join its German ones."""
+    extra = {t["id"]: {k: v for k, v in t.items() if k.startswith("question_")} for t in translations}
+    return [dict(q, **extra.get(q["id"], {})) for q in questions]
 
 
 def document_ranking(hits: Sequence[Hit]) -> list[str]:
@@ -208,20 +216,22 @@ def squad_questions(questions: Sequence[dict], lang: str) -> list[dict]:
         if not q.get(f"question_{lang}"):
             continue
         answers = list(q.get("answers_de") or ([q["answer_de"]] if q.get("answer_de") else []))
-        if lang == "en" and q.get("answer_en"):
-            answers.append(q["answer_en"])
+        if lang == "en":  # the English gold answer, or else the German ones rendered as an English reply writes them
+            answers += [q["answer_en"]] if q.get("answer_en") else [e for e in map(english_rendering, answers) if e not in answers]
         gold = f"{q['paragraph_id']}.txt" if q.get("paragraph_id") else None
         out.append({"question": q[f"question_{lang}"], "gold_doc": gold, "answers": answers})
     return out
 
 
 def eval_squad_answers(paragraphs_file: Path, questions_file: Path, make_assistant: Callable[[Path, Path], object],
-                       leave_out_half: bool = False, work_dir: Path | None = None) -> dict:
+                       leave_out_half: bool = False, work_dir: Path | None = None, translations: Path | None = None) -> dict:
     """Answer every question of an XQuAD/GermanQuAD-format set through the whole pipeline, per language.
     With `leave_out_half`, each half of the paragraphs is indexed in turn (article mates stay as distractors)
     and the questions about the other half must be refused; `paragraph_id: null` questions always must."""
     started = time.monotonic()
     paragraphs, questions = read_jsonl(paragraphs_file), read_jsonl(questions_file)
+    if translations is not None:
+        questions = with_translations(questions, read_jsonl(translations))
     indexes = split_halves(paragraphs) if leave_out_half else (paragraphs,)
     records: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory(dir=work_dir) as tmp:

@@ -5,7 +5,7 @@ with their sentence cosines to JSONL, so `train_answerer.py` can fit the answer 
 
 Writes `xquad.jsonl` (every question in German and English, asked twice: once over an index holding its
 paragraph and once over the other half of the paragraphs, SQuAD-2 style), `germanquad.jsonl` (all paragraphs,
-its own unanswerables, plus the same two halves) and `seeds.jsonl` (the bundled documents).
+its own unanswerables, plus the same two halves; German and, translated for this project, English questions) and `seeds.jsonl` (the bundled documents).
 """
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from assistant.embedding import make_embedder  # noqa: E402
 from assistant.evaluation import read_jsonl, split_halves, squad_questions, write_paragraphs  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
+from train_reader import read_questions  # noqa: E402
 
 HITS = 8  # passages kept per question; the answer stage reads the top few
 
@@ -53,7 +55,7 @@ def squad_items(questions: list[dict], langs: tuple[str, ...], article: dict[str
 
 def dump_squad(name: str, shared: Path, out_dir: Path, langs: tuple[str, ...], embedder, work: Path) -> None:
     paragraphs = read_jsonl(shared / "eval" / name / "paragraphs.jsonl")
-    items = squad_items(read_jsonl(shared / "eval" / name / "questions.jsonl"), langs, {p["id"]: p["title"] for p in paragraphs})
+    items = squad_items(read_questions(shared / "eval", name), langs, {p["id"]: p["title"] for p in paragraphs})
     docs, index_dir = work / f"{name}-docs", work / f"{name}-index"
     with open(out_dir / f"{name}.jsonl", "w", encoding="utf-8") as out:
         settings = [("full", paragraphs)] + list(zip(("half-a", "half-b"), split_halves(paragraphs)))
@@ -89,7 +91,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         dump_seeds(args.shared, args.out, embedder, Path(tmp))
         dump_squad("xquad", args.shared, args.out, ("de", "en"), embedder, Path(tmp))
-        dump_squad("germanquad", args.shared, args.out, ("de",), embedder, Path(tmp))
+        dump_squad("germanquad", args.shared, args.out, ("de", "en"), embedder, Path(tmp))
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.answer.reader.reader import CANDIDATES, MAX_TOKENS, READER_FILE, Reader, load_reader, window  # noqa: E402
 from assistant.answer.reader.weights import read_e5  # noqa: E402
 from assistant.chunking import split_sentences  # noqa: E402
-from assistant.evaluation import read_jsonl, token_f1  # noqa: E402
+from assistant.evaluation import read_jsonl, token_f1, with_translations  # noqa: E402
 
 RANK, EPOCHS, LEARNING_RATE, BATCH = 16, 3, 5e-4, 16
 FIRST_ADAPTED = 6  # layers 0-5 stay as shipped (their states are computed once), 6-11 get adapters
@@ -42,6 +42,9 @@ FOLDS_DIR = ROOT / "bench" / "work" / "reader-folds"
 # folds: XQuAD DE .598 → .609, EN .580 → .584, GermanQuAD .638 → .655 (the judges stay at 2 folds: ~10 min each).
 READER_FOLDS = 4
 REPORT = ROOT / "bench" / "reader_report.json"
+# GermanQuAD's questions in English, translated for this project (ids of ../shared/eval/germanquad/questions.jsonl →
+# "question_en"): XQuAD's 584 were the only English questions to learn from. GermanQuAD is CC BY 4.0 (deepset).
+GERMANQUAD_EN = ROOT / "scripts" / "data" / "germanquad_questions_en.jsonl"
 
 
 def fold_of(article: str, folds: int) -> int:
@@ -51,12 +54,18 @@ def fold_of(article: str, folds: int) -> int:
     return int(hashlib.md5(article.replace(" ", "_").encode("utf-8")).hexdigest(), 16) % folds
 
 
+def read_questions(eval_dir: Path, name: str) -> list[dict]:
+    """A development set's questions; GermanQuAD's gain their English translation as "question_en" (XQuAD has its own)."""
+    questions = read_jsonl(eval_dir / name / "questions.jsonl")
+    return with_translations(questions, read_jsonl(GERMANQUAD_EN)) if name == "germanquad" else questions
+
+
 def examples(eval_dir: Path) -> list[dict]:
     """One per (question, language): the gold sentence with its neighbours and the answer's offsets inside it."""
     out = []
-    for name, langs in (("xquad", ("de", "en")), ("germanquad", ("de",))):
+    for name in ("xquad", "germanquad"):
         paragraphs = {p["id"]: p for p in read_jsonl(eval_dir / name / "paragraphs.jsonl")}
-        for q in read_jsonl(eval_dir / name / "questions.jsonl"):
+        for q in read_questions(eval_dir, name):
             if not q.get("paragraph_id"):
                 continue
             p = paragraphs[q["paragraph_id"]]
@@ -69,7 +78,7 @@ def examples(eval_dir: Path) -> list[dict]:
             if k is None:
                 continue
             s = sentences[k]
-            for lang in langs:
+            for lang in [lang for lang in ("de", "en") if q.get(f"question_{lang}")]:
                 out.append({
                     "set": f"{name}/{lang}", "qid": q["id"], "question": q[f"question_{lang}"],
                     "article": p["title"], "answers": q.get("answers_de") or [answer],
