@@ -54,9 +54,9 @@ def squad_items(questions: list[dict], langs: tuple[str, ...], article: dict[str
     return items
 
 
-def dump_squad(name: str, shared: Path, out_dir: Path, langs: tuple[str, ...], embedder, work: Path) -> None:
+def dump_squad(name: str, shared: Path, out_dir: Path, embedder, work: Path) -> None:
     paragraphs = read_jsonl(shared / "eval" / name / "paragraphs.jsonl")
-    items = squad_items(read_questions(shared / "eval", name), langs, {p["id"]: p["title"] for p in paragraphs})
+    items = squad_items(read_questions(shared / "eval", name), ("de", "en"), {p["id"]: p["title"] for p in paragraphs})
     docs, index_dir = work / f"{name}-docs", work / f"{name}-index"
     with open(out_dir / f"{name}.jsonl", "w", encoding="utf-8") as out:
         settings = [("full", paragraphs)] + list(zip(("half-a", "half-b"), split_halves(paragraphs)))
@@ -91,8 +91,8 @@ def main() -> None:
     embedder = make_embedder()
     with tempfile.TemporaryDirectory() as tmp:
         dump_seeds(args.shared, args.out, embedder, Path(tmp))
-        dump_squad("xquad", args.shared, args.out, ("de", "en"), embedder, Path(tmp))
-        dump_squad("germanquad", args.shared, args.out, ("de", "en"), embedder, Path(tmp))
+        dump_squad("xquad", args.shared, args.out, embedder, Path(tmp))
+        dump_squad("germanquad", args.shared, args.out, embedder, Path(tmp))
 
 
 if __name__ == "__main__":
